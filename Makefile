@@ -35,7 +35,7 @@ lab: setup
 	cd notebooks && ../$(BIN)/jupyter lab --port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup
-	env -u MPLBACKEND COURSE_QUICK=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+	env -u MPLBACKEND COURSE_QUICK=1 COURSE_CHECKS_STRICT=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
 
 bench: setup
 	env -u MPLBACKEND -u COURSE_QUICK $(BIN)/python tools/bench.py
