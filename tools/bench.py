@@ -20,15 +20,13 @@ from course_utils.report import NOTEBOOK_ENV, REPORT_DIR_ENV, read_records, writ
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main(selected: list[str]) -> int:
-    build = ROOT / "build"
+def run_bench(notebooks: list[Path], build: Path) -> int:
+    """Execute ``notebooks`` in full mode and write ``build/bench.md`` and ``build/bench.json``."""
     records = build / "bench"
     (records / "executed").mkdir(parents=True, exist_ok=True)
     (records / "records.jsonl").unlink(missing_ok=True)
     os.environ.pop("COURSE_QUICK", None)
     os.environ[REPORT_DIR_ENV] = str(records)
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    notebooks = [p for p in notebooks if not selected or p.name[:2] in selected]
     times, failed = [], []
     for path in notebooks:
         os.environ[NOTEBOOK_ENV] = path.stem
@@ -56,6 +54,11 @@ def main(selected: list[str]) -> int:
     if failed:
         print("notebooks that failed:", ", ".join(failed))
     return 1 if failed else 0
+
+
+def main(selected: list[str]) -> int:
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return run_bench([p for p in notebooks if not selected or p.name[:2] in selected], ROOT / "build")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,96 @@
+import gzip
+import shutil
+
+import numpy as np
+import pytest
+
+from course_utils import data
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    return data.load_fashion_mnist()
+
+
+def test_fashion_mnist_matches_keras_shapes_and_counts(fashion):
+    (x_train, y_train), (x_test, y_test) = fashion
+    assert x_train.shape == (60000, 28, 28) and y_train.shape == (60000,)
+    assert x_test.shape == (10000, 28, 28) and y_test.shape == (10000,)
+    assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
+    assert np.bincount(y_train).tolist() == [6000] * 10
+    assert np.bincount(y_test).tolist() == [1000] * 10
+    assert 70 < x_train.mean() < 75  # published mean pixel value 72.94
+    assert len(data.FASHION_CLASSES) == 10
+
+
+def _copy_fashion_to(folder):
+    source = next(d for _, d in data._candidate_dirs() if (d / "train-labels-idx1-ubyte.gz").is_file())
+    target = folder / "datasets" / "fashion-mnist"
+    target.mkdir(parents=True)
+    for name in data.FASHION_MNIST_FILES:
+        shutil.copy(source / name, target / name)
+    return target
+
+
+def test_truncated_file_is_rejected_with_one_line(tmp_path, monkeypatch, fashion):
+    target = _copy_fashion_to(tmp_path)
+    victim = target / "t10k-labels-idx1-ubyte.gz"
+    victim.write_bytes(victim.read_bytes()[:2000])
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(data.DataFileError) as err:
+        data.load_fashion_mnist()
+    message = str(err.value)
+    assert "\n" not in message and str(victim) in message and "truncated" in message
+    assert "apt-get install" in message
+
+
+def test_altered_content_is_rejected_by_sha256(tmp_path, monkeypatch, fashion):
+    target = _copy_fashion_to(tmp_path)
+    victim = target / "train-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.decompress(victim.read_bytes()))
+    raw[100] = (raw[100] + 1) % 10  # one wrong label, still a valid gzip file
+    victim.write_bytes(gzip.compress(bytes(raw)))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(data.DataFileError, match="SHA-256 mismatch"):
+        data.load_fashion_mnist()
+    assert "Keras cache" in data.fashion_mnist_source()
+
+
+def test_missing_everywhere_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "none")
+    monkeypatch.setattr(data, "FASHION_URL", "http://127.0.0.1:9/")  # nothing listens there
+    with pytest.raises(data.DataNotFoundError) as err:
+        data.load_fashion_mnist()
+    assert "apt-get install dataset-fashion-mnist" in str(err.value) and "\n" not in str(err.value)
+    assert "not found offline" in data.fashion_mnist_source()
+
+
+def test_load_digits():
+    images, labels = data.load_digits()
+    assert images.shape == (1797, 8, 8) and labels.shape == (1797,)
+    assert images.max() == 16 and set(labels.tolist()) == set(range(10))
+
+
+@pytest.mark.parametrize("name", list(data.PHOTOS))
+def test_sample_photos_are_rgb_uint8(name):
+    photo = data.sample_photo(name)
+    assert photo.ndim == 3 and photo.shape[2] == 3 and photo.dtype == np.uint8
+    assert min(photo.shape[:2]) >= 256 and photo.std() > 10
+
+
+def test_unknown_photo_lists_valid_names():
+    with pytest.raises(ValueError) as err:
+        data.sample_photo("leopard")
+    assert "'leopard'" in str(err.value) and "chelsea" in str(err.value) and "coffee" in str(err.value)
+
+
+def test_subset_is_balanced_shuffled_and_reproducible(fashion):
+    (x, y), _ = fashion
+    xs, ys = data.subset(x, y, per_class=30, seed=1)
+    assert xs.shape == (300, 28, 28) and np.bincount(ys).tolist() == [30] * 10
+    assert not np.all(np.diff(ys.astype(int)) >= 0)  # shuffled, not sorted by class
+    xs2, ys2 = data.subset(x, y, per_class=30, seed=1)
+    assert np.array_equal(xs, xs2) and np.array_equal(ys, ys2)
+    with pytest.raises(ValueError, match="only"):
+        data.subset(x[:50], y[:50], per_class=30)

@@ -1,0 +1,92 @@
+import hashlib
+
+import numpy as np
+import pytest
+
+from course_utils import pretrained
+from course_utils.data import sample_photo
+
+CAT_CLASSES = {"tiger_cat", "Egyptian_cat", "tabby"}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return pretrained.imagenet_model()
+
+
+def test_model_has_published_parameter_count_and_readable_names(model):
+    assert model.count_params() == 4_694_024
+    names = {layer.name for layer in model.layers}
+    assert {"stem_conv", "block0_dw_conv", "block15_project_bn", pretrained.LAST_CONV_LAYER,
+            pretrained.LOGITS_LAYER, "predictions"} <= names
+
+
+def test_cat_and_espresso_come_first(model):
+    cat = pretrained.predict_photo("chelsea", model=model)
+    assert cat[0][1] in CAT_CLASSES and len(cat) == 5
+    assert sum(p for _, name, p in cat if name in CAT_CLASSES) > 0.8
+    coffee = pretrained.predict_photo(sample_photo("coffee"), top=3, model=model)
+    assert coffee[0][:2] == ("n07920052", "espresso") and coffee[0][2] > 0.9
+
+
+def test_probabilities_sum_to_one(model):
+    probs = model.predict(pretrained.preprocess(sample_photo("rocket"))[None], verbose=0)
+    assert probs.shape == (1, 1000) and abs(probs.sum() - 1) < 1e-4
+
+
+def test_preprocess_crops_resizes_and_scales():
+    x = pretrained.preprocess(sample_photo("chelsea"))
+    assert x.shape == (224, 224, 3) and x.dtype == np.float32
+    assert -1.0 <= x.min() < -0.5 and 0.5 < x.max() <= 128 / 128
+    grey = pretrained.preprocess(np.full((100, 300), 127, np.uint8))
+    assert grey.shape == (224, 224, 3) and np.allclose(grey, 0)
+    assert np.array_equal(pretrained.deprocess(pretrained.preprocess(np.full((50, 50, 3), 255, np.uint8))),
+                          np.full((224, 224, 3), 255, np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        pretrained.preprocess(np.zeros((5, 5, 7)))
+
+
+def test_class_index_is_rebuilt_offline_with_keras_md5(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    path = pretrained.class_index_path()
+    assert path == tmp_path / "models" / "imagenet_class_index.json"
+    assert hashlib.md5(path.read_bytes()).hexdigest() == pretrained.CLASS_INDEX_MD5
+    names = pretrained.class_names()
+    assert names[281] == "tabby" and names[967] == "espresso" and len(names) == 1000
+    row = np.zeros((1, 1000)); row[0, 967] = 0.7; row[0, 285] = 0.2
+    top = pretrained.decode_predictions(row, top=2)[0]
+    assert top == [("n07920052", "espresso", pytest.approx(0.7)), ("n02124075", "Egyptian_cat", pytest.approx(0.2))]
+
+
+def test_weights_are_converted_once_then_loaded_from_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = pretrained.imagenet_model()
+    cached = tmp_path / "course_utils" / "efficientnet_lite0_imagenet.weights.h5"
+    assert cached.is_file()
+    import course_utils.torch_weights as tw
+
+    def refuse(path):
+        raise AssertionError("the .pth file was read again although the cache is valid")
+    monkeypatch.setattr(tw, "read_state_dict", refuse)
+    second = pretrained.imagenet_model()  # must not read the .pth again
+    w1, w2 = first.get_layer("logits").get_weights()[0], second.get_layer("logits").get_weights()[0]
+    assert np.array_equal(w1, w2)
+    cached.write_bytes(b"damaged")  # a damaged cache is rebuilt from the .pth
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    third = pretrained.imagenet_model()
+    assert np.array_equal(third.get_layer("logits").get_weights()[0], w1)
+
+
+def test_wrong_weights_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    bad = tmp_path / "efficientnet-lite0.pth"
+    bad.write_bytes(b"not the weights")
+    monkeypatch.setattr(pretrained, "packaged_weights_path", lambda: bad)
+    with pytest.raises(pretrained.WeightsError, match="wrong SHA-256"):
+        pretrained.imagenet_model()
+
+
+def test_unknown_source_is_refused():
+    with pytest.raises(ValueError, match="packaged"):
+        pretrained.imagenet_model(source="torchvision")
