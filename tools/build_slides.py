@@ -1,0 +1,56 @@
+"""Write the static slide decks ``build/slides/NN_*.slides.html`` from the executed notebooks.
+
+reveal.js, require.js, jQuery and MathJax are copied into ``build/slides/_static`` (see
+fetch_web_assets.py), so the folder opens in a browser with no network. ``make slides`` runs it
+after ``make executed`` (each notebook is executed once, for the site and the slides).
+Usage: ``python tools/build_slides.py --executed build/executed --out build/slides``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbconvert import SlidesExporter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import delivery  # noqa: E402
+import fetch_web_assets  # noqa: E402
+
+
+def build(executed: Path, out: Path, vendor: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    urls = fetch_web_assets.install_into(out, vendor)
+    exporter = SlidesExporter(reveal_url_prefix=urls["reveal_url_prefix"],
+                              require_js_url=urls["require_js_url"], jquery_url=urls["jquery_url"],
+                              mathjax_url=urls["mathjax_url"], mermaid_js_url=urls["mermaid_js_url"],
+                              reveal_scroll=True)
+    written = []
+    paths = delivery.notebooks(executed)
+    if not paths:
+        sys.exit(f"build_slides: no executed notebooks in {executed} (run `make executed`)")
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata.pop("widgets", None)  # widget state would load its renderer from a CDN
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+        target = out / f"{path.stem}.slides.html"
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+        print(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executed", type=Path, default=delivery.ROOT / "build" / "executed")
+    parser.add_argument("--out", type=Path, default=delivery.ROOT / "build" / "slides")
+    parser.add_argument("--vendor", type=Path, default=delivery.ROOT / "build" / "vendor")
+    args = parser.parse_args(argv)
+    build(args.executed, args.out, args.vendor)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
