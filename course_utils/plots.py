@@ -51,7 +51,7 @@ def image_grid(images: Sequence[np.ndarray] | np.ndarray, titles: Sequence[str] 
         image = np.asarray(image)
         ax.imshow(image.squeeze(), cmap=cmap if image.squeeze().ndim == 2 else None)
         if titles is not None:
-            ax.set_title(titles[i], fontsize=12)
+            ax.set_title(titles[i], fontsize=13)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
@@ -97,3 +97,23 @@ def training_curves(history: dict[str, Sequence[float]], metrics: Sequence[str] 
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def pixel_values(patch: np.ndarray, title: str = "What the computer sees", ax=None):
+    """Show a small greyscale patch with each pixel's value written on it (the seed's pixel grid).
+
+    Usage: ``pixel_values(grey[100:112, 200:212])``.
+    """
+    patch = np.asarray(patch)
+    if patch.ndim != 2 or max(patch.shape) > 24:
+        raise ValueError(f"pixel_values wants a small 2-D patch (at most 24x24), got shape {patch.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.55 * patch.shape[1] + 1, 0.55 * patch.shape[0] + 1))
+    ax.imshow(patch, cmap="gray", vmin=0, vmax=255)
+    for (i, j), v in np.ndenumerate(patch):
+        ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=9,
+                color="black" if v > 127 else "white")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    return ax

@@ -87,3 +87,12 @@ def test_training_curves_plot_train_and_validation():
     with pytest.raises(ValueError, match="none of the metrics"):
         plots.training_curves({"auc": [0.5]})
     plt.close("all")
+
+
+def test_pixel_values_writes_every_value():
+    patch = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
+    ax = plots.pixel_values(patch)
+    assert sorted(int(t.get_text()) for t in ax.texts) == sorted(patch.ravel().tolist())
+    with pytest.raises(ValueError, match="small 2-D patch"):
+        plots.pixel_values(np.zeros((100, 100)))
+    plt.close("all")

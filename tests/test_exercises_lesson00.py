@@ -1,0 +1,65 @@
+"""Each lesson-00 check passes the reference and names the fault of wrong implementations."""
+
+import numpy as np
+import pytest
+
+from course_utils.exercises import lesson00 as ex
+
+
+def _messages(result):
+    return " ".join(result.messages)
+
+
+def test_references_pass_quietly(capsys):
+    assert ex.check_to_grayscale(ex.reference_to_grayscale).passed
+    assert ex.check_frobenius_inner(ex.reference_frobenius_inner).passed
+    assert ex.check_cosine_similarity(ex.reference_cosine_similarity).passed
+    assert "WRONG" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, fault", [
+    (lambda rgb: rgb.mean(axis=-1), "wrong values"),                                   # plain average
+    (lambda rgb: (rgb * np.array([0.299, 0.587, 0.114])).sum(axis=0), "shape"),       # wrong axis
+    (lambda rgb: (rgb * np.array([0.299, 0.587, 0.114])).astype(np.uint8).sum(-1).astype(np.uint8),
+     "overflow"),                                                                       # uint8 wrap
+])
+def test_grayscale_faults_are_named(wrong, fault):
+    result = ex.check_to_grayscale(wrong)
+    assert not result.passed and fault in _messages(result) and result.use is ex.reference_to_grayscale
+
+
+@pytest.mark.parametrize("wrong, fault", [
+    (lambda a, b: np.trace(a @ b), "raised ValueError"),               # matrix product, shapes clash
+    (lambda a, b: a * b, "returned shape"),                            # forgot to sum
+    (lambda a, b: float(np.sum(a.astype(np.uint8) * b.astype(np.uint8))), "overflow"),
+])
+def test_frobenius_faults_are_named(wrong, fault):
+    result = ex.check_frobenius_inner(wrong)
+    assert not result.passed and fault in _messages(result)
+
+
+@pytest.mark.parametrize("wrong, fault", [
+    (lambda a, b: float(np.sum(a * b)), "divide <A, B>_F"),                                    # no normalising
+    (lambda a, b: float(np.sum(a * b) / np.sum(a * a)), "scaling cancels"),                    # one norm only
+    (lambda a, b: float(np.sum(a * b) / (np.linalg.norm(a) * np.linalg.norm(b))), "NaN"),      # 0/0
+])
+def test_cosine_faults_are_named(wrong, fault):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = ex.check_cosine_similarity(wrong)
+    assert not result.passed and fault in _messages(result)
+
+
+def test_not_done_hands_over_the_reference(capsys):
+    def stub(a, b):
+        raise NotImplementedError("exercise")
+    result = ex.check_cosine_similarity(stub)
+    assert result.not_done and result.use is ex.reference_cosine_similarity
+    assert "not done yet" in capsys.readouterr().out
+
+
+def test_strict_mode_raises_on_a_wrong_answer(monkeypatch):
+    from course_utils.checks import ExerciseFailed
+
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    with pytest.raises(ExerciseFailed):
+        ex.check_frobenius_inner(lambda a, b: 0.0)
