@@ -15,33 +15,33 @@ import numpy as np
 
 from course_utils.checks import Case, CheckResult, rel_error, run_check
 
-__all__ = ["perceptron_predict", "sigmoid", "perceptron_update",
+__all__ = ["reference_perceptron_predict", "reference_sigmoid", "reference_perceptron_update",
            "check_perceptron_predict", "check_sigmoid", "check_perceptron_update"]
 
 
 # ----------------------------------------------------------------------------- references
-def perceptron_predict(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+def reference_perceptron_predict(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
     """Class 1 where ``w . x + b >= 0`` and class 0 elsewhere, for every row ``x`` of ``X``.
 
-    Usage: ``labels = perceptron_predict(X, w, b)`` with ``X`` of shape ``(N, m)``.
+    Usage: ``labels = reference_perceptron_predict(X, w, b)`` with ``X`` of shape ``(N, m)``.
     """
     return (np.asarray(X) @ np.asarray(w) + b >= 0).astype(int)
 
 
-def sigmoid(s: Any, a: float = 1.0) -> np.ndarray:
+def reference_sigmoid(s: Any, a: float = 1.0) -> np.ndarray:
     """The logistic sigmoid ``1 / (1 + exp(-a s))``, elementwise.
 
-    Usage: ``sigmoid(1.45)`` (about 0.81).
+    Usage: ``reference_sigmoid(1.45)`` (about 0.81).
     """
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-a * np.asarray(s, dtype=np.float64)))
 
 
-def perceptron_update(w: np.ndarray, b: float, x: np.ndarray, t: int, lr: float = 1.0):
+def reference_perceptron_update(w: np.ndarray, b: float, x: np.ndarray, t: int, lr: float = 1.0):
     """One step of Rosenblatt's rule on one example ``(x, t)``: returns ``(w_new, b_new)``.
 
     ``y = 1 if w . x + b >= 0 else 0``; ``w_new = w + lr (t - y) x``; ``b_new = b + lr (t - y)``.
-    Usage: ``w, b = perceptron_update(w, b, x, t, lr=0.1)``.
+    Usage: ``w, b = reference_perceptron_update(w, b, x, t, lr=0.1)``.
     """
     y = int(np.dot(w, x) + b >= 0)
     return np.asarray(w, dtype=np.float64) + lr * (t - y) * np.asarray(x, dtype=np.float64), b + lr * (t - y)
@@ -71,7 +71,7 @@ def _keep(result: CheckResult, fn: Callable) -> CheckResult:
 
 # ----------------------------------------------------------------------------- predict
 def _predict_validator(X, w, b) -> Callable[[Any], str | None]:
-    expected = perceptron_predict(X, w, b)
+    expected = reference_perceptron_predict(X, w, b)
 
     def validate(out: Any) -> str | None:
         got = _as_float_array(out)
@@ -86,6 +86,8 @@ def _predict_validator(X, w, b) -> Callable[[Any], str | None]:
             return "returned -1/+1 labels (np.sign?): the perceptron here outputs 0 or 1, use s >= 0"
         if not np.all(np.isin(got, (0, 1))):
             return "returned values other than 0 and 1: threshold the score s, do not return s itself"
+        if np.array_equal(got, expected):
+            return None
         if np.array_equal(got, 1 - expected):
             return "every label is flipped: class 1 is where w . x + b >= 0"
         if np.array_equal(got, (np.asarray(X) @ w - b >= 0).astype(int)):
@@ -116,12 +118,12 @@ def check_perceptron_predict(fn: Callable) -> CheckResult:
     ]
     for case in cases:
         case.expected = _predict_validator(*case.args)
-    return _keep(run_check("perceptron_predict", _quietly(fn), cases, reference=perceptron_predict), fn)
+    return _keep(run_check("perceptron_predict", _quietly(fn), cases, reference=reference_perceptron_predict), fn)
 
 
 # ----------------------------------------------------------------------------- sigmoid
 def _sigmoid_validator(s, a, tol) -> Callable[[Any], str | None]:
-    expected = sigmoid(s, a)
+    expected = reference_sigmoid(s, a)
 
     def validate(out: Any) -> str | None:
         got = _as_float_array(out)
@@ -136,9 +138,9 @@ def _sigmoid_validator(s, a, tol) -> Callable[[Any], str | None]:
             return None
         if rel_error(got, 1 - expected) <= tol:
             return "the sign of the exponent is flipped: 1 / (1 + exp(-a * s)), with a minus"
-        if a != 1 and rel_error(got, sigmoid(s, 1.0)) <= tol:
+        if a != 1 and rel_error(got, reference_sigmoid(s, 1.0)) <= tol:
             return "the slope a is ignored: multiply s by a inside the exponential"
-        if rel_error(got, sigmoid(s, 1.0 / a)) <= tol:
+        if rel_error(got, reference_sigmoid(s, 1.0 / a)) <= tol:
             return "a divides s instead of multiplying it: exp(-a * s)"
         if np.any(got < 0) or np.any(got > 1):
             return "values outside [0, 1]: a sigmoid is a probability"
@@ -162,12 +164,12 @@ def check_sigmoid(fn: Callable, tol: float = 1e-7) -> CheckResult:
     ]
     for case in cases:
         case.expected = _sigmoid_validator(*case.args, tol)
-    return _keep(run_check("sigmoid", _quietly(fn), cases, reference=sigmoid), fn)
+    return _keep(run_check("sigmoid", _quietly(fn), cases, reference=reference_sigmoid), fn)
 
 
 # ----------------------------------------------------------------------------- update rule
 def _update_validator(w, b, x, t, lr, tol=1e-9) -> Callable[[Any], str | None]:
-    w_exp, b_exp = perceptron_update(w, b, x, t, lr)
+    w_exp, b_exp = reference_perceptron_update(w, b, x, t, lr)
     y = int(np.dot(w, x) + b >= 0)
 
     def validate(out: Any) -> str | None:
@@ -214,4 +216,4 @@ def check_perceptron_update(fn: Callable) -> CheckResult:
     ]
     for case in cases:
         case.expected = _update_validator(*case.args)
-    return _keep(run_check("perceptron_update", _quietly(fn), cases, reference=perceptron_update), fn)
+    return _keep(run_check("perceptron_update", _quietly(fn), cases, reference=reference_perceptron_update), fn)

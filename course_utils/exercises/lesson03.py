@@ -15,48 +15,49 @@ import numpy as np
 
 from course_utils.checks import Case, CheckResult, check_value, rel_error, run_check
 
-__all__ = ["relu_backward", "mlp_forward", "mlp_backward", "mlp_n_params",
+__all__ = ["reference_relu_backward", "reference_mlp_forward", "reference_mlp_backward",
+           "reference_mlp_n_params",
            "check_relu_backward", "check_mlp_backward", "check_n_params"]
 
 GRAD_KEYS = ("W1", "b1", "W2", "b2")
 
 
 # ----------------------------------------------------------------------------- references
-def relu_backward(dout: np.ndarray, z: np.ndarray) -> np.ndarray:
+def reference_relu_backward(dout: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Gradient through ``h = max(z, 0)``: ``dout`` where ``z > 0``, else 0 (0 at ``z = 0``).
 
-    Usage: ``dz1 = relu_backward(dh, z1)``.
+    Usage: ``dz1 = reference_relu_backward(dh, z1)``.
     """
     return np.asarray(dout) * (np.asarray(z) > 0)
 
 
-def mlp_forward(params: dict, X: np.ndarray):
+def reference_mlp_forward(params: dict, X: np.ndarray):
     """Scores of the 2-layer MLP ``relu(X W1 + b1) W2 + b2`` and the cache ``(X, z1, h)``.
 
-    Usage: ``scores, cache = mlp_forward(params, X)``.
+    Usage: ``scores, cache = reference_mlp_forward(params, X)``.
     """
     z1 = X @ params["W1"] + params["b1"]
     h = np.maximum(z1, 0)
     return h @ params["W2"] + params["b2"], (X, z1, h)
 
 
-def mlp_backward(params: dict, cache: tuple, dscores: np.ndarray) -> dict:
+def reference_mlp_backward(params: dict, cache: tuple, dscores: np.ndarray) -> dict:
     """Gradients ``{"W1", "b1", "W2", "b2"}`` of the loss, given ``dscores = dL/dscores``.
 
-    Usage: ``grads = mlp_backward(params, cache, dscores)``.
+    Usage: ``grads = reference_mlp_backward(params, cache, dscores)``.
     """
     X, z1, h = cache
     grads = {"W2": h.T @ dscores, "b2": dscores.sum(axis=0)}
-    dz1 = relu_backward(dscores @ params["W2"].T, z1)
+    dz1 = reference_relu_backward(dscores @ params["W2"].T, z1)
     grads["W1"] = X.T @ dz1
     grads["b1"] = dz1.sum(axis=0)
     return grads
 
 
-def mlp_n_params(sizes: tuple[int, ...]) -> int:
+def reference_mlp_n_params(sizes: tuple[int, ...]) -> int:
     """Number of weights and biases of a fully connected network with layer ``sizes``.
 
-    Usage: ``mlp_n_params((784, 128, 10))`` (101,770).
+    Usage: ``reference_mlp_n_params((784, 128, 10))`` (101,770).
     """
     return int(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
 
@@ -94,7 +95,7 @@ def _as_float_array(out: Any) -> np.ndarray | None:
 
 # ----------------------------------------------------------------------------- ReLU backward
 def _relu_validator(dout, z, tol=1e-12) -> Callable[[Any], str | None]:
-    expected = relu_backward(dout, z)
+    expected = reference_relu_backward(dout, z)
 
     def validate(out: Any) -> str | None:
         got = _as_float_array(out)
@@ -110,10 +111,10 @@ def _relu_validator(dout, z, tol=1e-12) -> Callable[[Any], str | None]:
             return "this is the forward pass max(z, 0): the backward pass passes dout through where z > 0"
         if rel_error(got, (z > 0).astype(float)) <= tol:
             return "returned only the mask (z > 0): multiply it by the upstream gradient dout"
-        if rel_error(got, dout * (dout > 0)) <= tol:
-            return "masked with dout > 0: the mask comes from the ReLU's input z (z > 0)"
         if rel_error(got, dout * (z >= 0)) <= tol:
             return "at z = 0 the gradient should be 0 here (z > 0, the convention TensorFlow uses)"
+        if rel_error(got, dout * (dout > 0)) <= tol:
+            return "masked with dout > 0: the mask comes from the ReLU's input z (z > 0)"
         return f"wrong values: rel_error {rel_error(got, expected):.1e}"
     return validate
 
@@ -134,12 +135,12 @@ def check_relu_backward(fn: Callable) -> CheckResult:
     ]
     for case in cases:
         case.expected = _relu_validator(*case.args)
-    return _keep(run_check("relu_backward", _quietly(fn), cases, reference=relu_backward), fn)
+    return _keep(run_check("relu_backward", _quietly(fn), cases, reference=reference_relu_backward), fn)
 
 
 # ----------------------------------------------------------------------------- MLP backward
 def _mlp_validator(params, cache, dscores, tol) -> Callable[[Any], str | None]:
-    expected = mlp_backward(params, cache, dscores)
+    expected = reference_mlp_backward(params, cache, dscores)
     X, z1, h = cache
     dz_no_mask = dscores @ params["W2"].T
 
@@ -186,12 +187,12 @@ def check_mlp_backward(fn: Callable, tol: float = 1e-7) -> CheckResult:
         params = {"W1": rng.normal(size=(d, hdim)), "b1": rng.normal(size=hdim) * 0.5,
                   "W2": rng.normal(size=(hdim, c)), "b2": rng.normal(size=c)}
         X = rng.normal(size=(n, d))
-        _, cache = mlp_forward(params, X)
+        _, cache = reference_mlp_forward(params, X)
         dscores = rng.normal(size=(n, c))
         cases.append(Case(description, (params, cache, dscores), None))
     for case in cases:
         case.expected = _mlp_validator(*case.args, tol)
-    return _keep(run_check("mlp_backward", _quietly(fn), cases, reference=mlp_backward), fn)
+    return _keep(run_check("mlp_backward", _quietly(fn), cases, reference=reference_mlp_backward), fn)
 
 
 # ----------------------------------------------------------------------------- parameter count
@@ -200,7 +201,7 @@ def check_n_params(value: Any, sizes: tuple[int, ...] = (784, 128, 10)) -> Check
 
     Usage: ``check_n_params(n_params, sizes=(784, 128, 10))``.
     """
-    expected = mlp_n_params(sizes)
+    expected = reference_mlp_n_params(sizes)
     weights_only = int(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
     first_only = sizes[0] * sizes[1] + sizes[1]
     hint = f"each layer a -> b has a * b weights and b biases; the layers are {' -> '.join(map(str, sizes))}"
