@@ -11,13 +11,18 @@ LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test bench clean help
+.PHONY: setup lab test bench clean help badges student executed vendor site slides test-browser
 
 help:
 	@echo "make lab    set up and open the course in JupyterLab"
 	@echo "make test   set up and run every test (unit tests + all notebooks, quick mode)"
 	@echo "make setup  set up only (venv, packages, offline data, ImageNet model cache)"
 	@echo "make bench  run every notebook in full mode and write build/bench.md and build/bench.json"
+	@echo "make badges stamp the Colab badge and Colab set-up cell into every notebook (repository URL in course.toml)"
+	@echo "make student  write the student edition (solutions replaced by stubs) to build/student/"
+	@echo "make site   execute every notebook once (quick; FULL=1 for full) and write build/site/index.html"
+	@echo "make slides write offline reveal.js slide decks build/slides/NN_*.slides.html from the executed notebooks"
+	@echo "make test-browser  build site and slides, install Chromium, test them and JupyterLab in a headless browser"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed, found " + sys.version.split()[0]'
@@ -42,3 +47,39 @@ bench: setup
 
 clean:
 	rm -rf build
+
+# ---- Delivery (issue 5): Colab badges, student edition, executed site, offline slides, browser tests.
+# Each notebook is executed once (quick mode; FULL=1 for full) into build/executed/, and both the
+# site and the slides are built from those copies.
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+FULL ?= 0
+EXEC_DIR := build/executed$(if $(filter 1,$(FULL)),-full,)
+EXECUTED := $(patsubst notebooks/%,$(EXEC_DIR)/%,$(NOTEBOOKS))
+COURSE_SOURCES := $(wildcard course_utils/*.py course_utils/*/*.py)
+VENDOR_STAMP := build/vendor/.done-4.6.1-2.3.7-3.7.1-2.7.9
+
+badges: $(STAMP)
+	$(BIN)/python tools/stamp_notebooks.py $(NOTEBOOKS)
+
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py --out build/student $(NOTEBOOKS)
+
+executed: $(EXECUTED)
+
+$(EXEC_DIR)/%.ipynb: notebooks/%.ipynb $(COURSE_SOURCES) | setup
+	env -u MPLBACKEND $(BIN)/python tools/execute_notebook.py $(if $(filter 1,$(FULL)),--full,) $< $@
+
+vendor: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): tools/fetch_web_assets.py | $(STAMP)
+	$(BIN)/python tools/fetch_web_assets.py build/vendor
+
+slides: $(EXECUTED) $(VENDOR_STAMP) | setup
+	$(BIN)/python tools/build_slides.py --executed $(EXEC_DIR) --out build/slides
+
+site: $(EXECUTED) $(VENDOR_STAMP) slides | setup
+	$(BIN)/python tools/build_site.py --executed $(EXEC_DIR) --out build/site --slides build/slides
+
+test-browser: site slides
+	-bash tools/install_browser.sh
+	env -u MPLBACKEND COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/test_delivery_browser.py -v $(PYTEST_ARGS)

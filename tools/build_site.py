@@ -59,12 +59,15 @@ def index_html(lessons: list[dict], bench: str, mode: str) -> str:
             f"<h1>Results</h1>{bench}</body></html>\n")
 
 
-def build(executed: Path, out: Path, vendor: Path, bench_md: Path, slides_dir: Path | None) -> Path:
+def build(executed: Path, out: Path, vendor: Path, bench_md: Path, slides_dir: Path | None,
+          only_current: bool = True) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     urls = fetch_web_assets.install_into(out, vendor)
     exporter = HTMLExporter(template_name="lab", mathjax_url=urls["mathjax_url"],
                             require_js_url=urls["require_js_url"], mermaid_js_url=urls["mermaid_js_url"])
-    paths = delivery.notebooks(executed)
+    lessons_now = {p.name for p in delivery.notebooks()}
+    # only lessons still in notebooks/ (a renamed lesson leaves a stale executed copy behind)
+    paths = [p for p in delivery.notebooks(executed) if not only_current or p.name in lessons_now]
     if not paths:
         sys.exit(f"build_site: no executed notebooks in {executed} (run `make executed`)")
     lessons, modes = [], set()
@@ -75,6 +78,7 @@ def build(executed: Path, out: Path, vendor: Path, bench_md: Path, slides_dir: P
         ran = nb.metadata.get("course_executed", {})
         modes.add(ran.get("mode", "?"))
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": meta.get("title", path.stem)}})
+        body = body.replace(delivery.COLAB_BADGE_SVG, "_static/colab-badge.svg")  # no request to Google
         (out / f"{path.stem}.html").write_text(body, encoding="utf-8")
         slides = slides_dir / f"{path.stem}.slides.html" if slides_dir else None
         lessons.append({"stem": path.stem, "href": f"{path.stem}.html", "title": meta.get("title", path.stem),

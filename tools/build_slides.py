@@ -20,7 +20,7 @@ import delivery  # noqa: E402
 import fetch_web_assets  # noqa: E402
 
 
-def build(executed: Path, out: Path, vendor: Path) -> list[Path]:
+def build(executed: Path, out: Path, vendor: Path, only_current: bool = True) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     urls = fetch_web_assets.install_into(out, vendor)
     exporter = SlidesExporter(reveal_url_prefix=urls["reveal_url_prefix"],
@@ -28,7 +28,9 @@ def build(executed: Path, out: Path, vendor: Path) -> list[Path]:
                               mathjax_url=urls["mathjax_url"], mermaid_js_url=urls["mermaid_js_url"],
                               reveal_scroll=True)
     written = []
-    paths = delivery.notebooks(executed)
+    lessons_now = {p.name for p in delivery.notebooks()}
+    # only lessons still in notebooks/ (a renamed lesson leaves a stale executed copy behind)
+    paths = [p for p in delivery.notebooks(executed) if not only_current or p.name in lessons_now]
     if not paths:
         sys.exit(f"build_slides: no executed notebooks in {executed} (run `make executed`)")
     for path in paths:

@@ -138,7 +138,16 @@ def stamp(nb: dict[str, Any], rel_path: str, config: dict[str, Any] | None = Non
     nb["cells"] = cells
     if nb.get("nbformat_minor", 0) < 5:  # cell ids need nbformat 4.5
         nb["nbformat_minor"] = 5
-    return nb
+    return _node(nb)
+
+
+def _node(nb: dict[str, Any]) -> Any:
+    """A NotebookNode (attribute access, what nbformat.write expects) when nbformat is there."""
+    try:
+        import nbformat
+    except ModuleNotFoundError:  # pragma: no cover
+        return nb
+    return nbformat.from_dict(nb)
 
 
 # ---------------------------------------------------------------- slides
@@ -266,7 +275,7 @@ def student_edition(nb: dict[str, Any]) -> tuple[dict[str, Any], int]:
         total += n
         cell["outputs"] = []
         cell["execution_count"] = None
-    return nb, total
+    return _node(nb), total
 
 
 def count_solution_blocks(nb: dict[str, Any]) -> int:

@@ -10,6 +10,7 @@ Usage: ``python tools/fetch_web_assets.py [build/vendor]``.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,12 @@ MATHJAX_PARTS = ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js",
                  "jax/input/TeX", "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff"]
 MERMAID_STUB = ("// Mermaid is not shipped offline: a stand-in so no page asks a CDN for it.\n"
                 "export default { initialize() {}, run() {}, registerLayoutLoaders() {} };\n")
+# A local stand-in for Colab's badge image, so the site asks no other host for it.
+COLAB_BADGE = ('<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20" role="img" '
+               'aria-label="Open In Colab"><rect width="117" height="20" rx="3" fill="#555"/>'
+               '<rect x="20" width="97" height="20" rx="3" fill="#f9ab00"/>'
+               '<text x="6" y="14" fill="#fff" font-family="sans-serif" font-size="11">CO</text>'
+               '<text x="26" y="14" fill="#fff" font-family="sans-serif" font-size="11">Open in Colab</text></svg>\n')
 # Paths (relative to a page's asset folder) that the nbconvert options point at.
 URLS = {
     "reveal_url_prefix": "reveal.js",
@@ -28,13 +35,14 @@ URLS = {
     "mathjax_url": "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
     "mermaid_js_url": "mermaid-stub.mjs",
 }
-STAMP = ".done-" + "-".join(p.split("@")[1] for p in PACKAGES)
+STAMP = ".done-" + "-".join(p.split("@")[1] for p in PACKAGES)  # bump to re-copy: the Makefile names it
 
 
-def fetch(vendor: Path) -> Path:
-    """Install the npm packages under ``vendor/npm`` and copy the trimmed assets to ``vendor/web``."""
+def fetch(vendor: Path, force: bool = False) -> Path:
+    """Install the npm packages under ``vendor/npm`` and copy the trimmed assets to ``vendor/web``
+    (done once: later calls reuse them unless ``force``)."""
     web = vendor / "web"
-    if (vendor / STAMP).exists() and web.is_dir():
+    if not force and (vendor / STAMP).exists() and web.is_dir():
         return web
     npm = shutil.which("npm")
     if npm is None:
@@ -53,6 +61,9 @@ def fetch(vendor: Path) -> Path:
     reveal = modules / "reveal.js"
     shutil.copytree(reveal / "dist", web / "reveal.js" / "dist", ignore=shutil.ignore_patterns("*.map", "*.esm.js"))
     shutil.copytree(reveal / "plugin" / "notes", web / "reveal.js" / "plugin" / "notes")
+    for css in (web / "reveal.js" / "dist" / "theme").glob("*.css"):  # themes @import Google Fonts
+        text = css.read_text(encoding="utf-8")
+        css.write_text(re.sub(r"@import url\((['\"]?)https?://[^)]*\1\);?", "", text), encoding="utf-8")
     shutil.copy(reveal / "LICENSE", web / "reveal.js" / "LICENSE")
     shutil.copy(modules / "requirejs" / "require.js", web / "require.min.js")
     shutil.copy(modules / "jquery" / "dist" / "jquery.min.js", web / "jquery.min.js")
@@ -62,6 +73,7 @@ def fetch(vendor: Path) -> Path:
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
     shutil.copy(modules / "mathjax" / "LICENSE", web / "mathjax" / "LICENSE")
     (web / "mermaid-stub.mjs").write_text(MERMAID_STUB, encoding="utf-8")
+    (web / "colab-badge.svg").write_text(COLAB_BADGE, encoding="utf-8")
     for old in vendor.glob(".done-*"):
         old.unlink()
     (vendor / STAMP).touch()
@@ -79,5 +91,5 @@ def install_into(page_dir: Path, vendor: Path, name: str = "_static") -> dict[st
 
 
 if __name__ == "__main__":
-    folder = fetch(Path(sys.argv[1] if len(sys.argv) > 1 else "build/vendor"))
+    folder = fetch(Path(sys.argv[1] if len(sys.argv) > 1 else "build/vendor"), force=True)
     print(f"offline web assets in {folder}")

@@ -1,0 +1,304 @@
+"""Unit tests of the delivery tools (tools/delivery.py and the scripts around it), on a tiny
+synthetic notebook: Colab stamping, the Colab set-up cell under a faked Colab, the student
+edition, slide rules, and an offline site + slide deck built from an executed notebook."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+import tomllib
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import delivery  # noqa: E402
+
+CONFIG = {"repository": {"url": "https://github.com/example-org/dl-course", "branch": "main"},
+          "colab": {"extra_packages": ["pkg-a==1.0", "pkg-b==2.0"]}}
+
+FUNCTION_EXERCISE = '''def double(x):
+    """Return 2 x."""
+    # BEGIN SOLUTION
+    y = x + x
+    return y
+    # END SOLUTION
+'''
+VALUE_EXERCISE = '''# BEGIN SOLUTION
+answer = 6 * 7
+rows, cols = 3, 4
+print("not an assignment")
+# END SOLUTION
+check_value("answer", answer, 42)
+'''
+
+
+def tiny_notebook() -> nbformat.NotebookNode:
+    """A lesson in miniature: title, set-up, maths, one function and one value exercise."""
+    def md(src, slide="slide"):
+        return nbformat.v4.new_markdown_cell(src, metadata={"slideshow": {"slide_type": slide}})
+
+    def code(src, slide="-"):
+        return nbformat.v4.new_code_cell(src, metadata={"slideshow": {"slide_type": slide}})
+
+    checks = ("from course_utils.checks import Case, run_check, check_value\n"
+              "import os\nos.environ.pop('COURSE_CHECKS_STRICT', None)")
+    nb = nbformat.v4.new_notebook(cells=[
+        md("# 99 · A tiny lesson\n\nWe double numbers."),
+        code(checks),
+        md("## Double a number\n\n$$y = 2x$$", "slide"),
+        code(FUNCTION_EXERCISE),
+        code("double = run_check('double', double, [Case('two', (2,), 4)], reference=lambda x: 2 * x).use\n"
+             "print('double(3) =', double(3))", "fragment"),
+        md("## A value exercise", "subslide"),
+        code(VALUE_EXERCISE),
+        md("Speaker notes.", "notes"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["course"] = {"title": "A tiny lesson", "objectives": ["Double a number", "Multiply"],
+                             "time_quick_s": 5, "time_full_s": 10}
+    return nb
+
+
+# ------------------------------------------------------------------ stamping
+
+def test_stamp_puts_badge_first_and_setup_before_the_first_code_cell():
+    nb = delivery.stamp(tiny_notebook(), "notebooks/99_tiny.ipynb", CONFIG)
+    badge, title, setup = nb["cells"][:3]
+    assert badge["metadata"]["tags"] == [delivery.BADGE_TAG]
+    assert "colab.research.google.com/github/example-org/dl-course/blob/main/notebooks/99_tiny.ipynb" \
+        in badge["source"]
+    assert title["source"].startswith("# 99")
+    assert setup["metadata"] == {"slideshow": {"slide_type": "skip"}, "tags": [delivery.SETUP_TAG]}
+    assert setup["cell_type"] == "code" and nb["cells"][3]["source"].startswith("from course_utils")
+
+
+def test_stamp_is_idempotent_and_follows_a_new_url():
+    once = delivery.stamp(tiny_notebook(), "notebooks/99_tiny.ipynb", CONFIG)
+    assert delivery.stamp(once, "notebooks/99_tiny.ipynb", CONFIG) == once
+    moved = {**CONFIG, "repository": {"url": "https://github.com/new/place", "branch": "dev"}}
+    again = delivery.stamp(once, "notebooks/99_tiny.ipynb", moved)
+    assert len(again["cells"]) == len(once["cells"])
+    assert "github/new/place/blob/dev/notebooks/99_tiny.ipynb" in again["cells"][0]["source"]
+
+
+def test_stamp_script_twice_gives_identical_files(tmp_path):
+    path = tmp_path / "99_tiny.ipynb"
+    nbformat.write(tiny_notebook(), path)
+    script = [sys.executable, str(ROOT / "tools" / "stamp_notebooks.py")]
+    subprocess.run(script + [str(path)], check=True, capture_output=True)
+    first = path.read_bytes()
+    subprocess.run(script + [str(path)], check=True, capture_output=True)
+    assert path.read_bytes() == first
+    assert subprocess.run(script + ["--check", str(path)], capture_output=True).returncode == 0
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_repository_url_must_be_github():
+    with pytest.raises(ValueError, match="github"):
+        delivery.github_slug("https://gitlab.com/a/b")
+    assert delivery.github_slug("https://github.com/a/b.git") == "a/b"
+
+
+def test_course_toml_colab_extras_are_pinned_as_in_pyproject():
+    config = delivery.load_config()
+    delivery.github_slug(config["repository"]["url"])
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert set(config["colab"]["extra_packages"]) <= set(deps)
+
+
+# ------------------------------------------------------------------ the Colab set-up cell
+
+def _run_setup_cell(monkeypatch, colab: bool, gpu: bool):
+    calls = []
+    fake_google = types.ModuleType("google")
+    fake_colab = types.ModuleType("google.colab")
+    if colab:
+        monkeypatch.setitem(sys.modules, "google", fake_google)
+        monkeypatch.setitem(sys.modules, "google.colab", fake_colab)
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    monkeypatch.setattr(subprocess, "check_call", lambda cmd, *a, **k: calls.append(list(cmd)) or 0)
+    import shutil
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: "/usr/bin/nvidia-smi" if gpu else None)
+    exec(compile(delivery.setup_source(CONFIG), "setup-cell", "exec"), {})
+    return calls
+
+
+def test_setup_cell_on_colab_installs_course_utils_without_touching_tensorflow(monkeypatch, capsys):
+    calls = _run_setup_cell(monkeypatch, colab=True, gpu=True)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+    assert calls == [pip + ["git+https://github.com/example-org/dl-course@main"],
+                     pip + ["pkg-a==1.0", "pkg-b==2.0"]]
+    assert not any(re.search(r"tensorflow|keras", " ".join(c)) for c in calls)
+    assert "No GPU" not in capsys.readouterr().out
+
+
+def test_setup_cell_warns_on_colab_without_gpu(monkeypatch, capsys):
+    _run_setup_cell(monkeypatch, colab=True, gpu=False)
+    assert "No GPU attached" in capsys.readouterr().out
+
+
+def test_setup_cell_does_nothing_locally(monkeypatch, capsys):
+    assert _run_setup_cell(monkeypatch, colab=False, gpu=False) == []
+    assert capsys.readouterr().out == ""
+    assert "google.colab" not in sys.modules
+
+
+# ------------------------------------------------------------------ student edition
+
+def test_indented_block_becomes_raise_at_the_same_indentation():
+    out, n = delivery.studentize_source(FUNCTION_EXERCISE)
+    assert n == 1
+    assert out == 'def double(x):\n    """Return 2 x."""\n    raise NotImplementedError("exercise")\n'
+
+
+def test_top_level_block_becomes_ellipsis_assignments():
+    out, n = delivery.studentize_source(VALUE_EXERCISE)
+    assert n == 1
+    assert "answer = ...\nrows, cols = ..., ...\n" in out
+    assert "6 * 7" not in out and "not an assignment" not in out
+    assert out.endswith('check_value("answer", answer, 42)\n')
+    ns = {}
+    exec(out.replace("check_value", "print"), ns)
+    assert ns["answer"] is Ellipsis
+
+
+def test_two_blocks_in_one_cell_and_code_around_them_kept():
+    src = "a = 1\n" + FUNCTION_EXERCISE + "b = 2\n" + VALUE_EXERCISE
+    out, n = delivery.studentize_source(src)
+    assert n == 2 and out.startswith("a = 1\n") and "b = 2\n" in out
+    assert delivery.BEGIN not in out and delivery.END not in out
+
+
+@pytest.mark.parametrize("bad", ["# BEGIN SOLUTION\nx = 1\n",
+                                 "x = 1\n# END SOLUTION\n",
+                                 "# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n",
+                                 "def f():\n    # BEGIN SOLUTION\n    pass\n# END SOLUTION\n"])
+def test_unbalanced_solution_markers_are_reported(bad):
+    with pytest.raises(delivery.SolutionBlockError):
+        delivery.studentize_source(bad)
+
+
+def test_student_edition_strips_outputs_keeps_metadata_and_leaves_the_original_alone(tmp_path):
+    nb = delivery.stamp(tiny_notebook(), "notebooks/99_tiny.ipynb", CONFIG)
+    nb["cells"][6]["outputs"] = [nbformat.v4.new_output("stream", text="old output")]
+    nb["cells"][6]["execution_count"] = 3
+    path = tmp_path / "99_tiny.ipynb"
+    nbformat.write(nb, path)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_student.py"), "--out", str(tmp_path / "student"),
+                    str(path)], check=True, capture_output=True)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    student = nbformat.read(tmp_path / "student" / "99_tiny.ipynb", as_version=4)
+    assert student.metadata == nb.metadata
+    assert [c.metadata for c in student.cells] == [c.metadata for c in nb.cells]
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in student.cells if c.cell_type == "code")
+    assert delivery.count_solution_blocks(student) == 0 and delivery.count_solution_blocks(nb) == 2
+
+
+# ------------------------------------------------------------------ slide rules
+
+def test_slide_rules_accept_the_tiny_lesson():
+    assert delivery.slide_problems(tiny_notebook()) == []
+
+
+def test_slide_rules_catch_missing_metadata_and_tall_slides():
+    nb = tiny_notebook()
+    nb.cells[1].metadata = {}
+    nb.cells[3].source = "\n".join(f"x{i} = {i}" for i in range(16))
+    nb.cells[2].source = "\n".join(["line"] * 21)
+    problems = "\n".join(delivery.slide_problems(nb))
+    assert "cell 1" in problems and "slide_type is None" in problems
+    assert "cell 3" in problems and "16 lines" in problems
+    assert "cell 2" in problems and "21 lines" in problems
+
+
+def test_long_cells_are_fine_when_skipped_or_notes():
+    nb = tiny_notebook()
+    nb.cells[3].source = "\n".join(f"x{i} = {i}" for i in range(40))
+    nb.cells[3].metadata["slideshow"]["slide_type"] = "skip"
+    nb.cells[7].source = "\n".join(["note"] * 40)
+    assert delivery.slide_problems(nb) == []
+
+
+# ------------------------------------------------------------------ site and slides, offline
+
+def test_missing_npm_fails_with_one_clear_line(tmp_path, monkeypatch):
+    import fetch_web_assets
+
+    monkeypatch.setattr(fetch_web_assets.shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit, match="npm not found"):
+        fetch_web_assets.fetch(tmp_path / "vendor")
+
+
+def test_index_page_lists_lessons_in_order_with_objectives_times_and_bench(tmp_path):
+    import build_site
+
+    bench = tmp_path / "bench.md"
+    bench.write_text("| notebook | measure | value |\n|---|---|---|\n| 05_cnn | test accuracy | 0.91 |\n")
+    lessons = [{"stem": f"0{i}_x", "href": f"0{i}_x.html", "title": f"Lesson {i}", "objectives": [f"goal {i}"],
+                "time_quick_s": 60, "time_full_s": 600, "ran_s": 12.0, "slides": None} for i in (0, 1)]
+    page = build_site.index_html(lessons, build_site.bench_html(bench), "quick")
+    assert page.index("Lesson 0") < page.index("Lesson 1")
+    assert "goal 1" in page and "10 min full" in page and "<table>" in page and "0.91" in page
+    assert "make bench" in build_site.bench_html(tmp_path / "absent.md")
+
+
+@pytest.fixture(scope="module")
+def built_tiny_course(tmp_path_factory):
+    """The tiny lesson, executed once, then turned into a site page and a slide deck."""
+    import build_site
+    import build_slides
+    import execute_notebook
+
+    tmp = tmp_path_factory.mktemp("course")
+    src = tmp / "notebooks" / "99_tiny.ipynb"
+    src.parent.mkdir()
+    nbformat.write(delivery.stamp(tiny_notebook(), "notebooks/99_tiny.ipynb"), src)
+    execute_notebook.execute(src, tmp / "executed" / src.name, timeout=120)
+    vendor = ROOT / "build" / "vendor"
+    build_slides.build(tmp / "executed", tmp / "slides", vendor, only_current=False)
+    build_site.build(tmp / "executed", tmp / "site", vendor, tmp / "no-bench.md", tmp / "slides",
+                     only_current=False)
+    return tmp
+
+
+def _external_urls(html: str) -> list[str]:
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    refs += re.findall(r"""import\s+\w+\s+from\s+["']([^"']+)["']""", html)
+    return [r for r in refs if re.match(r"(https?:)?//", r)]
+
+
+def test_executed_copy_carries_outputs_and_mode(built_tiny_course):
+    nb = nbformat.read(built_tiny_course / "executed" / "99_tiny.ipynb", as_version=4)
+    assert nb.metadata["course_executed"]["mode"] == "quick"
+    assert "double(3) = 6" in delivery.output_text(nb)
+
+
+def test_slides_load_nothing_from_the_network(built_tiny_course):
+    deck = (built_tiny_course / "slides" / "99_tiny.slides.html").read_text()
+    assert "<section" in deck and "double(3) = 6" in deck
+    scripts = [u for u in _external_urls(deck) if not u.startswith("https://colab.research.google.com/github/")]
+    assert scripts == []
+    for asset in ["reveal.js/dist/reveal.js", "reveal.js/plugin/notes/notes.js", "require.min.js",
+                  "jquery.min.js", "mathjax/MathJax.js", "mathjax/config/TeX-AMS_CHTML-full.js"]:
+        assert (built_tiny_course / "slides" / "_static" / asset).is_file(), asset
+    theme = (built_tiny_course / "slides" / "_static" / "reveal.js/dist/theme/simple.css").read_text()
+    assert "fonts.googleapis" not in theme
+
+
+def test_site_pages_and_index_load_nothing_from_the_network(built_tiny_course):
+    page = (built_tiny_course / "site" / "99_tiny.html").read_text()
+    index = (built_tiny_course / "site" / "index.html").read_text()
+    assert "double(3) = 6" in page and "_static/colab-badge.svg" in page
+    assert [u for u in _external_urls(page) if "colab.research.google.com/github/" not in u] == []
+    assert 'href="99_tiny.html"' in index and "Double a number" in index
+    assert 'href="../slides/99_tiny.slides.html"' in index
