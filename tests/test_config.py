@@ -36,3 +36,15 @@ def test_environment_report_names_versions_mode_and_data(monkeypatch):
     report = config.environment_report()
     for word in ("Python", "TensorFlow", "Keras", "Devices", "Mode        quick", "Fashion-MNIST", "Colab"):
         assert word in report
+
+
+def test_on_colab_and_repo_root(monkeypatch):
+    import sys
+    import types
+
+    assert (config.repo_root() / "course_utils" / "config.py").is_file()
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setattr(config, "_can_import", lambda name: False)
+    assert not config.on_colab()
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert config.on_colab()

@@ -90,3 +90,12 @@ def test_wrong_weights_file_is_refused(tmp_path, monkeypatch):
 def test_unknown_source_is_refused():
     with pytest.raises(ValueError, match="packaged"):
         pretrained.imagenet_model(source="torchvision")
+
+
+def test_keras_source_uses_keras_applications(monkeypatch):
+    import keras
+
+    calls = []
+    monkeypatch.setattr(keras.applications, "MobileNetV2", lambda **kw: calls.append(kw) or "model")
+    assert pretrained.imagenet_model(source="keras", name="MobileNetV2") == "model"
+    assert calls == [{"weights": "imagenet"}]
