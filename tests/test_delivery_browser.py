@@ -1,0 +1,203 @@
+"""The delivered course in a real browser: Debian's Chromium, headless, no network, driven by
+Playwright (`executable_path=/usr/bin/chromium`, no browser download).
+
+- a static slide deck from `make slides` renders reveal.js slides (sections, maths, a screenshot
+  that is not blank) without a single request to another host;
+- `build/site/index.html` from `make site` links to every lesson, and a link opens the lesson;
+- `make lab` starts JupyterLab on localhost: a notebook opens, its first cells run, and its RISE
+  slide view ("Render as slides", jupyterlab-rise) typesets LaTeX; then the server is stopped by
+  its PID and the notebook file is unchanged.
+
+Run by `make test-browser` (which builds the site and slides and installs Chromium first); under
+plain `make test` this module is skipped. Screenshots go to build/browser/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+if os.environ.get("COURSE_BROWSER_TESTS") != "1":
+    pytest.skip("browser tests run in `make test-browser`", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import delivery  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+SHOTS = ROOT / "build" / "browser"
+LOCAL = ("file:", "data:", "blob:", "about:", "http://127.0.0.1", "ws://127.0.0.1")
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if path is None:
+        pytest.fail("Chromium not found: install it with `bash tools/install_browser.sh` "
+                    "(as root, or `sudo apt-get install chromium`), then run `make test-browser` again")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    p = context.new_page()
+    p.external = []
+    p.on("request", lambda r: None if r.url.startswith(LOCAL) else p.external.append(r.url))
+    yield p
+    context.close()
+
+
+def _not_blank(png: Path) -> None:
+    from PIL import Image
+
+    img = Image.open(png).convert("RGB")
+    grey = img.convert("L")
+    low, high = grey.getextrema()
+    colours = len(img.getcolors(maxcolors=1 << 20) or [])
+    assert high - low > 100 and colours > 10, f"{png.name} looks blank ({colours} colours, grey {low}-{high})"
+
+
+def test_static_slide_deck_renders_offline(page):
+    decks = sorted((ROOT / "build" / "slides").glob("[0-9][0-9]_*.slides.html"))
+    assert decks, "no slide decks in build/slides - run `make slides`"
+    deck = decks[0]
+    page.goto(deck.as_uri())
+    page.wait_for_selector(".reveal.ready", timeout=30_000)
+    sections = page.locator(".reveal .slides section").count()
+    assert sections >= 3, f"{deck.name}: reveal.js rendered {sections} slides"
+    if "$" in deck.read_text(encoding="utf-8"):
+        page.wait_for_function("document.querySelectorAll('.MathJax_CHTML, .mjx-chtml').length > 0",
+                               timeout=30_000)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(800)
+    shot = SHOTS / "slides.png"
+    page.screenshot(path=str(shot))
+    _not_blank(shot)
+    assert page.external == [], f"the deck asked the network for {page.external}"
+
+
+def test_site_index_links_to_every_lesson(page):
+    index = ROOT / "build" / "site" / "index.html"
+    assert index.exists(), "no build/site/index.html - run `make site`"
+    page.goto(index.as_uri())
+    links = page.locator(".lesson h2 a")
+    names = [Path(h).stem for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+    assert names == [p.stem for p in delivery.notebooks()], "the index must list the lessons in order"
+    links.first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/{names[0]}.html")
+    assert page.locator("h1").count() >= 1 and page.locator(".jp-OutputArea-output").count() >= 1
+    page.wait_for_timeout(500)
+    shot = SHOTS / "site_lesson.png"
+    page.screenshot(path=str(shot))
+    _not_blank(shot)
+    assert page.external == [], f"the site asked the network for {page.external}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab_server(tmp_path):
+    """`make lab` on localhost with a token; yields (url, token); stops the server by its PID."""
+    runtime, settings = tmp_path / "runtime", tmp_path / "settings"
+    docmanager = settings / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')  # never write the lesson
+    token, port = "course-browser-test", _free_port()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTERLAB_SETTINGS_DIR": str(settings),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    env.pop("MPLBACKEND", None)
+    log = open(tmp_path / "lab.log", "w")
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"LAB_PORT={port}",
+         f"LAB_ARGS=--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.token={token} --ServerApp.port_retries=0"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server_pid = None
+    try:
+        deadline = time.time() + 600  # includes `make setup`
+        while server_pid is None:
+            info = list(runtime.glob("jpserver-*.json"))
+            if info:
+                server_pid = json.loads(info[0].read_text())["pid"]
+            elif make.poll() is not None or time.time() > deadline:
+                pytest.fail(f"`make lab` did not start a server:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+            else:
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        if server_pid is not None:
+            os.kill(server_pid, signal.SIGTERM)  # the Jupyter server, by its PID
+        try:
+            make.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(make.pid, signal.SIGKILL)  # the process group this fixture started
+            make.wait()
+        log.close()
+        if server_pid is not None:
+            with pytest.raises(ProcessLookupError):
+                os.kill(server_pid, 0)
+
+
+def test_make_lab_runs_the_first_cells_and_rise_renders_latex(browser, lab_server):
+    url, token = lab_server
+    path = delivery.notebooks()[0]
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code_at = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
+    n_run = code_at[1] + 1 if len(code_at) > 1 else code_at[0] + 1  # through the lesson's own set-up cell
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(f"{url}/lab/tree/{path.name}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.locator(".jp-NotebookPanel .jp-Cell").first.click()
+    for _ in range(n_run):
+        page.keyboard.press("Shift+Enter")
+    want = min(2, len(code_at))
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+        ".filter(e => /\\[\\d+\\]/.test(e.innerText)).length >= n", arg=want, timeout=300_000)
+    page.wait_for_timeout(500)
+    outputs = " ".join(page.locator(".jp-OutputArea-output").all_inner_texts())
+    assert "Traceback" not in outputs, f"a cell failed in JupyterLab:\n{outputs[-2000:]}"
+    page.screenshot(path=str(SHOTS / "lab.png"))
+    _not_blank(SHOTS / "lab.png")
+
+    rise = context.new_page()
+    rise.goto(f"{url}/rise/{path.name}?token={token}")
+    rise.wait_for_selector(".reveal .slides section", timeout=120_000)
+    assert rise.locator(".reveal .slides section").count() >= 3
+    if any("$" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"):
+        # jupyterlab-mathjax3 is flagged as outdated with JupyterLab 4.6; LaTeX must still typeset
+        rise.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=60_000)
+    rise.screenshot(path=str(SHOTS / "rise.png"))
+    _not_blank(SHOTS / "rise.png")
+    context.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before, "the lesson file was modified"
