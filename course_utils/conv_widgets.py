@@ -73,7 +73,9 @@ def show_conv(image: np.ndarray, kernel: str = "edge", k: int = 3, stride: int =
     axes[0].imshow(image, cmap="gray")
     axes[0].set_title(f"input {image.shape[0]}x{image.shape[1]}")
     w = make_kernel(kernel, k)
-    axes[1].imshow(w, cmap="magma")
+    seen = np.zeros((effective_kernel_size(k, dilation),) * 2)
+    seen[::dilation, ::dilation] = w               # the dilated kernel: zeros between the taps
+    axes[1].imshow(seen, cmap="magma")
     axes[1].set_title(f"{kernel} kernel {k}x{k}, d={dilation}")
     if ok:
         out = conv2d(image[None, :, :, None], w[:, :, None, None], stride=stride, padding=padding,
