@@ -37,6 +37,7 @@ import delivery  # noqa: E402
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 SHOTS = ROOT / "build" / "browser"
+LAB_RUN_TIMEOUT_MS = int(os.environ.get("LAB_RUN_TIMEOUT_S", "300")) * 1000
 LOCAL = ("file:", "data:", "blob:", "about:", "http://127.0.0.1", "ws://127.0.0.1")
 
 
@@ -177,13 +178,19 @@ def test_make_lab_runs_the_first_cells_and_rise_renders_latex(browser, lab_serve
     page.goto(f"{url}/lab/tree/{path.name}?token={token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.locator(".jp-NotebookPanel .jp-Cell").first.click()
+    page.wait_for_selector(".jp-KernelName:has-text('Python 3')", timeout=120_000)
+    page.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")  # command mode: Shift+Enter runs a cell and moves to the next
     for _ in range(n_run):
         page.keyboard.press("Shift+Enter")
     want = min(2, len(code_at))
-    page.wait_for_function(
-        "n => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
-        ".filter(e => /\\[\\d+\\]/.test(e.innerText)).length >= n", arg=want, timeout=300_000)
+    try:
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+            ".filter(e => /\\[\\d+\\]/.test(e.innerText)).length >= n", arg=want, timeout=LAB_RUN_TIMEOUT_MS)
+    except Exception:
+        page.screenshot(path=str(SHOTS / "lab_failed.png"))
+        raise
     page.wait_for_timeout(500)
     outputs = " ".join(page.locator(".jp-OutputArea-output").all_inner_texts())
     assert "Traceback" not in outputs, f"a cell failed in JupyterLab:\n{outputs[-2000:]}"
