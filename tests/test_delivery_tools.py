@@ -114,30 +114,41 @@ def test_course_toml_colab_extras_are_pinned_as_in_pyproject():
 
 # ------------------------------------------------------------------ the Colab set-up cell
 
-def _run_setup_cell(monkeypatch, colab: bool, gpu: bool):
+def _run_setup_cell(monkeypatch, colab: bool, gpu: bool, cloned: bool = False):
+    import os
+    import shutil
+
     calls = []
-    fake_google = types.ModuleType("google")
-    fake_colab = types.ModuleType("google.colab")
     if colab:
-        monkeypatch.setitem(sys.modules, "google", fake_google)
-        monkeypatch.setitem(sys.modules, "google.colab", fake_colab)
+        monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     else:
         monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(subprocess, "check_call", lambda cmd, *a, **k: calls.append(list(cmd)) or 0)
-    import shutil
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: "/usr/bin/nvidia-smi" if gpu else None)
+    real_isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda p: cloned if str(p).startswith("/content/") else real_isdir(p))
     exec(compile(delivery.setup_source(CONFIG), "setup-cell", "exec"), {})
     return calls
 
 
 def test_setup_cell_on_colab_installs_course_utils_without_touching_tensorflow(monkeypatch, capsys):
     calls = _run_setup_cell(monkeypatch, colab=True, gpu=True)
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
-    assert calls == [pip + ["git+https://github.com/example-org/dl-course@main"],
-                     pip + ["pkg-a==1.0", "pkg-b==2.0"]]
+    assert calls == [
+        ["git", "clone", "--quiet", "--depth", "1", "--branch", "main",
+         "https://github.com/example-org/dl-course", "/content/dl-course"],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "-e", "/content/dl-course",
+         "pkg-a==1.0", "pkg-b==2.0"]]
     assert not any(re.search(r"tensorflow|keras", " ".join(c)) for c in calls)
+    assert sys.path[0] == "/content/dl-course"
     assert "No GPU" not in capsys.readouterr().out
+
+
+def test_setup_cell_on_colab_run_twice_does_not_clone_again(monkeypatch):
+    calls = _run_setup_cell(monkeypatch, colab=True, gpu=True, cloned=True)
+    assert [c[0] for c in calls] == [sys.executable]
 
 
 def test_setup_cell_warns_on_colab_without_gpu(monkeypatch, capsys):

@@ -92,9 +92,12 @@ def badge_source(rel_path: str, config: dict[str, Any] | None = None) -> str:
 
 
 def setup_source(config: dict[str, Any] | None = None) -> str:
-    """The Colab set-up cell: installs course_utils on Colab only, never touching its TensorFlow."""
+    """The Colab set-up cell: on Colab only, a shallow clone of the course repository (so that
+    ``course_utils`` finds the shipped files in ``data/``), installed with ``--no-deps`` so that
+    Colab's TensorFlow and Keras stay as they are, plus the small packages Colab lacks."""
     config = config or load_config()
     repo = config["repository"]
+    folder = "/content/" + github_slug(repo["url"]).split("/")[1]
     extras = ", ".join(f'"{p}"' for p in config["colab"]["extra_packages"])
     return "\n".join([
         "# Colab set-up, stamped by `make badges` (do not edit by hand). On Google Colab it installs",
@@ -102,10 +105,13 @@ def setup_source(config: dict[str, Any] | None = None) -> str:
         "import os, sys",
         'if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ:',
         "    import shutil, subprocess",
-        f'    COURSE_REPO = "git+{repo["url"]}@{repo.get("branch", "main")}"',
+        f'    COURSE_DIR = "{folder}"  # course_utils + the shipped files in data/',
+        "    if not os.path.isdir(COURSE_DIR):",
+        f'        subprocess.check_call(["git", "clone", "--quiet", "--depth", "1", "--branch", "{repo.get("branch", "main")}",',
+        f'                               "{repo["url"]}", COURSE_DIR])',
         '    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]',
-        "    subprocess.check_call(pip + [COURSE_REPO])",
-        f"    subprocess.check_call(pip + [{extras}])",
+        f'    subprocess.check_call(pip + ["-e", COURSE_DIR, {extras}])',
+        "    sys.path.insert(0, COURSE_DIR)  # importable now, without restarting the runtime",
         '    if shutil.which("nvidia-smi") is None:',
         '        print("No GPU attached: the lesson runs, but slowly. "',
         '              "Runtime > Change runtime type > GPU, then run the notebook again.")',
