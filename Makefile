@@ -58,10 +58,10 @@ EXECUTED := $(patsubst notebooks/%,$(EXEC_DIR)/%,$(NOTEBOOKS))
 COURSE_SOURCES := $(wildcard course_utils/*.py course_utils/*/*.py)
 VENDOR_STAMP := build/vendor/.done-4.6.1-2.3.7-3.7.1-2.7.9
 
-badges: $(STAMP)
+badges: setup
 	$(BIN)/python tools/stamp_notebooks.py $(NOTEBOOKS)
 
-student: $(STAMP)
+student: setup
 	$(BIN)/python tools/make_student.py --out build/student $(NOTEBOOKS)
 
 executed: $(EXECUTED)
