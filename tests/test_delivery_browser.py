@@ -177,8 +177,9 @@ def test_make_lab_runs_the_first_cells_and_rise_renders_latex(browser, lab_serve
     page = context.new_page()
     page.goto(f"{url}/lab/tree/{path.name}?token={token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.wait_for_selector(".jp-KernelName:has-text('Python 3')", timeout=120_000)
+    # the toolbar indicator says 'idle' before any kernel exists; the status bar names the kernel
+    page.wait_for_function("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+                           ".some(e => /^(?!No Kernel).+\\| Idle$/.test(e.innerText.trim()))", timeout=120_000)
     page.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-InputPrompt").click()
     page.keyboard.press("Escape")  # command mode: Shift+Enter runs a cell and moves to the next
     for _ in range(n_run):
