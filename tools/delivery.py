@@ -58,7 +58,7 @@ def _mini_toml(text: str) -> dict[str, Any]:
 
 def notebooks(folder: Path | None = None) -> list[Path]:
     """The lessons, in order: ``notebooks/NN_*.ipynb``."""
-    return sorted(Path(folder or ROOT / "notebooks").glob(NOTEBOOK_GLOB))
+    return sorted(p for p in Path(folder or ROOT / "notebooks").glob(NOTEBOOK_GLOB) if ".failed." not in p.name)
 
 
 def github_slug(url: str) -> str:
