@@ -250,3 +250,17 @@ def test_a_damaged_weights_file_is_refused_in_one_line(tmp_path, monkeypatch, da
         models.fashion_cnn()
     message = str(info.value)
     assert str(bad) in message and "train_fashion_cnn.py" in message and "\n" not in message
+
+
+def test_training_recipe_runs_and_the_tool_has_a_help(tmp_path):
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((256, 28, 28, 1)).astype("float32"), rng.integers(0, 10, 256)
+    model, history = models.train_fashion_cnn(x, y, (x[:64], y[:64]), epochs=1, verbose=0)
+    assert model.output_shape == (None, 10) and len(history.history["loss"]) == 1
+    assert model.get_layer("logits") is not None and model.count_params() == models.build_fashion_cnn().count_params()
+    tool = models.repo_root() / "tools" / "train_fashion_cnn.py"
+    out = subprocess.run([sys.executable, str(tool), "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--update" in out
