@@ -39,8 +39,10 @@ setup: $(STAMP)
 lab: setup
 	cd notebooks && ../$(BIN)/jupyter lab --port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
-test: setup
-	env -u MPLBACKEND COURSE_QUICK=1 COURSE_CHECKS_STRICT=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+# Everything, browser tests included: the site and slides are built first, Chromium installed.
+test: setup site slides
+	-bash tools/install_browser.sh
+	env -u MPLBACKEND COURSE_QUICK=1 COURSE_CHECKS_STRICT=1 COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
 
 bench: setup
 	env -u MPLBACKEND -u COURSE_QUICK $(BIN)/python tools/bench.py

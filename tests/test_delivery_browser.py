@@ -8,8 +8,8 @@ Playwright (`executable_path=/usr/bin/chromium`, no browser download).
   slide view ("Render as slides", jupyterlab-rise) typesets LaTeX; then the server is stopped by
   its PID and the notebook file is unchanged.
 
-Run by `make test-browser` (which builds the site and slides and installs Chromium first); under
-plain `make test` this module is skipped. Screenshots go to build/browser/.
+Run by `make test` and `make test-browser` (both build the site and slides and install Chromium first);
+a bare `pytest` without COURSE_BROWSER_TESTS=1 leaves this module out. Screenshots go to build/browser/
 """
 
 from __future__ import annotations
