@@ -37,7 +37,7 @@ def _keras_conv(keras, x, filters, k, s, p, d):
 def test_conv2d_matches_keras_over_a_grid(keras):
     x = np.random.default_rng(0).normal(size=(2, 9, 8, 3))
     for k, s, p, d in itertools.product([1, 2, 3, 4], [1, 2, 3], ["valid", "same", 1, 2], [1, 2]):
-        if s > 1 and d > 1:            # TensorFlow refuses this pair
+        if s > 1 and d > 1:            # Keras refuses this pair
             continue
         y, w, b = _keras_conv(keras, x, 4, k, s, p, d)
         assert conv.conv_output_size(9, k, s, p, d) == y.shape[1]
