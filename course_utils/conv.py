@@ -18,7 +18,6 @@ from typing import Sequence
 
 import numpy as np
 
-PaddingArg = "str | int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]]"
 
 
 def _pair(value: int | Sequence[int]) -> tuple[int, int]:
