@@ -19,7 +19,6 @@ from typing import Sequence
 import numpy as np
 
 
-
 def _pair(value: int | Sequence[int]) -> tuple[int, int]:
     if isinstance(value, (int, np.integer)):
         return int(value), int(value)
