@@ -20,6 +20,23 @@ import delivery  # noqa: E402
 import fetch_web_assets  # noqa: E402
 
 
+# Code and output wrap instead of running off the right edge of a slide (a safety net: the
+# notebooks keep code lines to 100 characters, see CONTRIBUTING.md 'Slides').
+WRAP_STYLE = """<style id="course-wrap">
+.reveal pre, .reveal pre code, .reveal .jp-OutputArea-output pre {
+  white-space: pre-wrap; word-break: break-word; overflow-wrap: anywhere;
+}
+</style>
+"""
+
+
+def add_wrap_style(html: str) -> str:
+    """Insert ``WRAP_STYLE`` just before ``</head>`` (once; a page with no head is left alone)."""
+    if 'id="course-wrap"' in html or "</head>" not in html:
+        return html
+    return html.replace("</head>", WRAP_STYLE + "</head>", 1)
+
+
 def build(executed: Path, out: Path, vendor: Path, only_current: bool = True) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     urls = fetch_web_assets.install_into(out, vendor)
@@ -38,7 +55,7 @@ def build(executed: Path, out: Path, vendor: Path, only_current: bool = True) ->
         nb.metadata.pop("widgets", None)  # widget state would load its renderer from a CDN
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         target = out / f"{path.stem}.slides.html"
-        target.write_text(body, encoding="utf-8")
+        target.write_text(add_wrap_style(body), encoding="utf-8")
         written.append(target)
         print(target)
     return written
