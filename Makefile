@@ -41,7 +41,7 @@ lab: setup
 
 # Everything, browser tests included: the site and slides are built first, Chromium installed.
 test: setup site slides
-	-bash tools/install_browser.sh
+	-bash tools/install_system_tools.sh chromium
 	env -u MPLBACKEND COURSE_QUICK=1 COURSE_CHECKS_STRICT=1 COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
 
 bench: setup
@@ -74,6 +74,7 @@ $(EXEC_DIR)/%.ipynb: notebooks/%.ipynb $(COURSE_SOURCES) | setup
 vendor: $(VENDOR_STAMP)
 
 $(VENDOR_STAMP): tools/fetch_web_assets.py | $(STAMP)
+	-bash tools/install_system_tools.sh npm
 	$(BIN)/python tools/fetch_web_assets.py build/vendor
 
 slides: $(EXECUTED) $(VENDOR_STAMP) | setup
@@ -83,5 +84,5 @@ site: $(EXECUTED) $(VENDOR_STAMP) slides | setup
 	$(BIN)/python tools/build_site.py --executed $(EXEC_DIR) --out build/site --slides build/slides
 
 test-browser: site slides
-	-bash tools/install_browser.sh
+	-bash tools/install_system_tools.sh chromium
 	env -u MPLBACKEND COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/test_delivery_browser.py -v $(PYTEST_ARGS)

@@ -44,7 +44,7 @@ LOCAL = ("file:", "data:", "blob:", "about:", "http://127.0.0.1", "ws://127.0.0.
 def _chromium() -> str:
     path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
     if path is None:
-        pytest.fail("Chromium not found: install it with `bash tools/install_browser.sh` "
+        pytest.fail("Chromium not found: install it with `bash tools/install_system_tools.sh chromium` "
                     "(as root, or `sudo apt-get install chromium`), then run `make test-browser` again")
     return path
 
