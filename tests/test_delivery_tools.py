@@ -240,6 +240,25 @@ def test_long_cells_are_fine_when_skipped_or_notes():
     assert delivery.slide_problems(nb) == []
 
 
+def test_slide_rules_catch_code_lines_too_wide_for_a_slide():
+    nb = tiny_notebook()
+    nb.cells[3].source = "x = 1\n" + "y = " + "1 + " * 24 + "1\n"  # line 2: 101 characters
+    nb.cells[6].source = "z = [" + "0, " * 31 + "0]"  # line 1: exactly 100 characters, fine
+    problems = delivery.slide_problems(nb, "99_tiny.ipynb")
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("99_tiny.ipynb: cell 3 line 2: 101 characters, more than 100")
+
+
+def test_long_code_lines_are_fine_when_skipped_or_notes_and_in_markdown():
+    nb = tiny_notebook()
+    nb.cells[3].source = "x = '" + "a" * 150 + "'"
+    nb.cells[3].metadata["slideshow"]["slide_type"] = "notes"
+    nb.cells[1].metadata["slideshow"]["slide_type"] = "skip"
+    nb.cells[1].source = "y = '" + "b" * 150 + "'"
+    nb.cells[2].source = "A long sentence. " * 10  # markdown wraps by itself
+    assert delivery.slide_problems(nb) == []
+
+
 # ------------------------------------------------------------------ site and slides, offline
 
 def test_missing_npm_fails_with_one_clear_line(tmp_path, monkeypatch):
@@ -304,6 +323,16 @@ def test_slides_load_nothing_from_the_network(built_tiny_course):
         assert (built_tiny_course / "slides" / "_static" / asset).is_file(), asset
     theme = (built_tiny_course / "slides" / "_static" / "reveal.js/dist/theme/simple.css").read_text()
     assert "fonts.googleapis" not in theme
+
+
+def test_slides_wrap_code_and_output_instead_of_overflowing(built_tiny_course):
+    import build_slides
+
+    deck = (built_tiny_course / "slides" / "99_tiny.slides.html").read_text()
+    head = deck[:deck.index("</head>")]
+    assert 'id="course-wrap"' in head and "white-space: pre-wrap" in head
+    assert deck.count('id="course-wrap"') == 1
+    assert build_slides.add_wrap_style(deck) == deck  # once only
 
 
 def test_site_pages_and_index_load_nothing_from_the_network(built_tiny_course):

@@ -1,6 +1,6 @@
 """Every lesson in notebooks/ follows the delivery conventions (CONTRIBUTING.md):
 
-slide metadata on every cell and no slide too tall, the `course` metadata the site index shows,
+slide metadata on every cell and no slide too tall or too wide, the `course` metadata the site index shows,
 no outputs, balanced solution markers, and the Colab badge + set-up cell stamped by
 `make badges` for the notebook's own path (the stamp is up to date with course.toml).
 """
@@ -32,7 +32,7 @@ def lesson(request):
 
 def test_every_cell_has_slide_metadata_and_fits_on_a_slide(lesson):
     path, nb = lesson
-    problems = delivery.slide_problems(nb)
+    problems = delivery.slide_problems(nb, path.name)
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 

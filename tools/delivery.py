@@ -21,6 +21,7 @@ BADGE_TAG = "course-badge"
 SETUP_TAG = "course-setup"
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 MAX_LINES = {"code": 15, "markdown": 20}
+MAX_CODE_LINE_CHARS = 100  # wider code lines are cut off at the right edge of a slide
 FREE_LENGTH_TYPES = {"skip", "notes"}
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -158,21 +159,32 @@ def _node(nb: dict[str, Any]) -> Any:
 
 # ---------------------------------------------------------------- slides
 
-def slide_problems(nb: dict[str, Any]) -> list[str]:
-    """Every cell needs a slide type; a slide must fit (CONTRIBUTING.md, 'Slides')."""
+def slide_problems(nb: dict[str, Any], name: str | None = None) -> list[str]:
+    """Every cell needs a slide type; a slide must fit (CONTRIBUTING.md, 'Slides'): at most
+    ``MAX_LINES`` lines per cell, and code lines of at most ``MAX_CODE_LINE_CHARS`` characters,
+    except in 'skip' and 'notes' cells. ``name`` (the notebook's file name) prefixes each message."""
     problems = []
+    prefix = f"{name}: " if name else ""
     for i, cell in enumerate(nb["cells"]):
         kind = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
-        where = f"cell {i} ({cell['cell_type']}, {_first_line(cell)!r})"
+        where = f"{prefix}cell {i} ({cell['cell_type']}, {_first_line(cell)!r})"
         if kind not in SLIDE_TYPES:
             problems.append(f"{where}: metadata.slideshow.slide_type is {kind!r}, "
                             f"expected one of {sorted(SLIDE_TYPES)}")
             continue
+        if kind in FREE_LENGTH_TYPES:
+            continue
         limit = MAX_LINES.get(cell["cell_type"])
-        n = len(source_text(cell).rstrip("\n").splitlines())
-        if limit and kind not in FREE_LENGTH_TYPES and n > limit:
-            problems.append(f"{where}: {n} lines, more than {limit} fit on a slide "
+        lines = source_text(cell).rstrip("\n").splitlines()
+        if limit and len(lines) > limit:
+            problems.append(f"{where}: {len(lines)} lines, more than {limit} fit on a slide "
                             f"(split the cell, or make it 'skip'/'notes')")
+        if cell["cell_type"] == "code":
+            for n, line in enumerate(lines, start=1):
+                if len(line) > MAX_CODE_LINE_CHARS:
+                    problems.append(f"{prefix}cell {i} line {n}: {len(line)} characters, more than "
+                                    f"{MAX_CODE_LINE_CHARS} fit on a slide (break the line): "
+                                    f"{line[:40]!r}...")
     return problems
 
 
