@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -33,28 +34,8 @@ COLAB_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 # ---------------------------------------------------------------- settings and notebooks
 
 def load_config(path: Path = CONFIG_FILE) -> dict[str, Any]:
-    """Read course.toml (tomllib on Python 3.11+, a minimal reader on 3.10)."""
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        return _mini_toml(text)
-    return tomllib.loads(text)
-
-
-def _mini_toml(text: str) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    section = data
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip() if not raw.strip().startswith("#") else ""
-        if not line:
-            continue
-        if line.startswith("["):
-            section = data.setdefault(line.strip("[]").strip(), {})
-        else:
-            key, value = (s.strip() for s in line.split("=", 1))
-            section[key] = ast.literal_eval(value)
-    return data
+    """Read course.toml."""
+    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def notebooks(folder: Path | None = None) -> list[Path]:
