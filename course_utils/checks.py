@@ -17,6 +17,7 @@ Usage::
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -74,6 +75,17 @@ def grad_check(f: Callable[[np.ndarray], float], x: np.ndarray, analytic: np.nda
     verdict = "ok" if err <= tol else "TOO LARGE: the analytic gradient is probably wrong"
     print(f"{name}: relative error {err:.2e} (tolerance {tol:.0e}) {verdict}")
     return err
+
+
+def as_float_array(out: Any) -> np.ndarray | None:
+    """``out`` as a float64 array, or ``None`` if it is not numeric (for validators).
+
+    Usage: ``got = as_float_array(out); if got is None: return "expected an array"``.
+    """
+    try:
+        return np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass
@@ -134,7 +146,10 @@ def run_check(name: str, fn: Callable, cases: Sequence[Case], reference: Callabl
     passed = True
     for case in cases:
         try:
-            out = fn(*case.args)
+            # on copies (a function that changes its input in place cannot spoil later cases),
+            # with NumPy's warnings silenced: overflow and NaN are reported in the case's line
+            with np.errstate(all="ignore"):
+                out = fn(*copy.deepcopy(case.args))
         except NotImplementedError:
             msg = f"{name}: not done yet" + (" - using the reference implementation so the rest of "
                                              "the notebook runs." if reference else ".")

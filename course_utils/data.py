@@ -68,7 +68,7 @@ def fashion_mnist_source() -> str:
 
 def _read_verified(path: Path, sha256: str) -> bytes:
     """Decompress ``path`` and check the SHA-256 of its content; one-line error otherwise."""
-    fix = f"delete it and run `make setup` again, or reinstall: sudo apt-get install --reinstall dataset-fashion-mnist"
+    fix = "delete it and run `make setup` again, or reinstall: sudo apt-get install --reinstall dataset-fashion-mnist"
     try:
         with gzip.open(path, "rb") as fh:
             raw = fh.read()

@@ -70,3 +70,20 @@ def test_check_value(capsys):
     assert not wrong.passed and "Hint: floor" in wrong.messages[0]
     undone = check_value("size", ..., 13)
     assert undone.not_done and "not done yet" in capsys.readouterr().out
+
+
+def test_cases_are_passed_as_copies_and_warnings_stay_quiet(recwarn):
+    def square_in_place(x):
+        x **= 2
+        return x
+    cases = _square_cases()
+    assert run_check("square", square_in_place, cases).passed
+    assert cases[0].args[0].tolist() == [1.0, 2.0]  # the case data was not changed
+    overflow = run_check("square", lambda x: np.exp(x * 1e4) / np.exp(x * 1e4), cases)
+    assert "NaN" in " ".join(overflow.messages)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_as_float_array():
+    assert checks.as_float_array([1, 2]).dtype == np.float64
+    assert checks.as_float_array("text") is None

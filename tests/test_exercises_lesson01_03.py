@@ -19,11 +19,6 @@ def _stub(*_args, **_kwargs):
     raise NotImplementedError("exercise")
 
 
-@pytest.fixture(autouse=True)
-def _not_strict(monkeypatch):
-    monkeypatch.delenv("COURSE_CHECKS_STRICT", raising=False)
-
-
 # ----------------------------------------------------------------------------- all checks
 REFERENCES = [
     (l1.check_perceptron_predict, l1.reference_perceptron_predict),

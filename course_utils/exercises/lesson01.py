@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, rel_error, run_check
+from course_utils.checks import Case, CheckResult, as_float_array, rel_error, run_check
 
 __all__ = ["reference_perceptron_predict", "reference_sigmoid", "reference_perceptron_update",
            "check_perceptron_predict", "check_sigmoid", "check_perceptron_update"]
@@ -47,34 +47,12 @@ def reference_perceptron_update(w: np.ndarray, b: float, x: np.ndarray, t: int, 
     return np.asarray(w, dtype=np.float64) + lr * (t - y) * np.asarray(x, dtype=np.float64), b + lr * (t - y)
 
 
-# ----------------------------------------------------------------------------- helpers
-def _quietly(fn: Callable) -> Callable:
-    """Call ``fn`` on copies of its array arguments with NumPy warnings silenced."""
-    def wrapped(*args):
-        with np.errstate(all="ignore"):
-            return fn(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args])
-    return wrapped
-
-
-def _as_float_array(out: Any) -> np.ndarray | None:
-    try:
-        return np.asarray(out, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def _keep(result: CheckResult, fn: Callable) -> CheckResult:
-    if result.passed:
-        result.use = fn
-    return result
-
-
 # ----------------------------------------------------------------------------- predict
 def _predict_validator(X, w, b) -> Callable[[Any], str | None]:
     expected = reference_perceptron_predict(X, w, b)
 
     def validate(out: Any) -> str | None:
-        got = _as_float_array(out)
+        got = as_float_array(out)
         if got is None:
             return f"returned {type(out).__name__}, expected an array of 0/1 labels"
         if got.shape != expected.shape:
@@ -118,7 +96,7 @@ def check_perceptron_predict(fn: Callable) -> CheckResult:
     ]
     for case in cases:
         case.expected = _predict_validator(*case.args)
-    return _keep(run_check("perceptron_predict", _quietly(fn), cases, reference=reference_perceptron_predict), fn)
+    return run_check("perceptron_predict", fn, cases, reference=reference_perceptron_predict)
 
 
 # ----------------------------------------------------------------------------- sigmoid
@@ -126,7 +104,7 @@ def _sigmoid_validator(s, a, tol) -> Callable[[Any], str | None]:
     expected = reference_sigmoid(s, a)
 
     def validate(out: Any) -> str | None:
-        got = _as_float_array(out)
+        got = as_float_array(out)
         if got is None:
             return f"returned {type(out).__name__}, expected a number or an array"
         if got.shape != expected.shape:
@@ -164,7 +142,7 @@ def check_sigmoid(fn: Callable, tol: float = 1e-7) -> CheckResult:
     ]
     for case in cases:
         case.expected = _sigmoid_validator(*case.args, tol)
-    return _keep(run_check("sigmoid", _quietly(fn), cases, reference=reference_sigmoid), fn)
+    return run_check("sigmoid", fn, cases, reference=reference_sigmoid)
 
 
 # ----------------------------------------------------------------------------- update rule
@@ -175,7 +153,7 @@ def _update_validator(w, b, x, t, lr, tol=1e-9) -> Callable[[Any], str | None]:
     def validate(out: Any) -> str | None:
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             return "return a pair (w_new, b_new)"
-        w_got, b_got = _as_float_array(out[0]), _as_float_array(out[1])
+        w_got, b_got = as_float_array(out[0]), as_float_array(out[1])
         if w_got is None or b_got is None or b_got.size != 1:
             return "w_new must be an array like w and b_new one number"
         if w_got.shape != np.shape(w):
@@ -216,4 +194,4 @@ def check_perceptron_update(fn: Callable) -> CheckResult:
     ]
     for case in cases:
         case.expected = _update_validator(*case.args)
-    return _keep(run_check("perceptron_update", _quietly(fn), cases, reference=reference_perceptron_update), fn)
+    return run_check("perceptron_update", fn, cases, reference=reference_perceptron_update)
