@@ -11,13 +11,15 @@ LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test bench clean help badges student executed vendor site slides test-browser
+.PHONY: setup lab test lint bench speed clean help badges student executed vendor site slides test-browser
 
 help:
 	@echo "make lab    set up and open the course in JupyterLab"
 	@echo "make test   set up and run every test (unit tests + all notebooks, quick mode)"
 	@echo "make setup  set up only (venv, packages, offline data, ImageNet model cache)"
 	@echo "make bench  run every notebook in full mode and write build/bench.md and build/bench.json"
+	@echo "make speed  measure this machine's reference unit (cached; shown by the environment report)"
+	@echo "make lint   ruff over course_utils, tools, tests and the notebooks"
 	@echo "make badges stamp the Colab badge and Colab set-up cell into every notebook (repository URL in course.toml)"
 	@echo "make student  write the student edition (solutions replaced by stubs) to build/student/"
 	@echo "make site   execute every notebook once (quick; FULL=1 for full) and write build/site/index.html"
@@ -25,10 +27,10 @@ help:
 	@echo "make test-browser  build site and slides, install Chromium, test them and JupyterLab in a headless browser"
 
 $(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed, found " + sys.version.split()[0]'
+	@$(PYTHON) tools/check_platform.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(TF_EXTRA),lab,dev]"
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[$(TF_EXTRA),lab,dev]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -39,13 +41,23 @@ setup: $(STAMP)
 lab: setup
 	cd notebooks && ../$(BIN)/jupyter lab --port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
-# Everything, browser tests included: the site and slides are built first, Chromium installed.
-test: setup site slides
+# Everything, browser tests included. nbval runs every lesson once and saves the executed copies
+# (conftest.py, COURSE_CAPTURE_DIR), so the site and slides are built from that same run.
+TEST_ENV := env -u MPLBACKEND -u COURSE_PRESENTER COURSE_QUICK=1 COURSE_CHECKS_STRICT=1
+test: setup lint vendor
 	-bash tools/install_system_tools.sh chromium
-	env -u MPLBACKEND COURSE_QUICK=1 COURSE_CHECKS_STRICT=1 COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+	$(TEST_ENV) COURSE_CAPTURE_DIR=$(EXEC_DIR) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory slides site
+	$(TEST_ENV) COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check course_utils tools tests notebooks conftest.py
 
 bench: setup
-	env -u MPLBACKEND -u COURSE_QUICK $(BIN)/python tools/bench.py
+	env -u MPLBACKEND -u COURSE_QUICK -u COURSE_PRESENTER $(BIN)/python tools/bench.py
+
+speed: setup
+	env -u COURSE_QUICK $(BIN)/python tools/speed.py
 
 clean:
 	rm -rf build

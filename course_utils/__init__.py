@@ -1,11 +1,15 @@
 """Helpers for the deep learning for computer vision course.
 
-Each module has one job: ``config`` (mode, budgets, seeds, paths), ``data`` (datasets and
+Each module has one job. Foundations, importing nothing from the course: ``config`` (mode,
+budgets, seeds, the presenter switch) and ``paths`` (caches, shipped files, SHA-256). On top of
+them: ``manifest`` (shipped weight files and their measured numbers), ``data`` (datasets and
 photos), ``pretrained`` (the offline ImageNet model), ``torch_weights`` (safe .pth reader),
-``models`` (the lessons' shared models and their shipped weights), ``conv`` (reference
-convolution and pooling), ``plots`` (figures), ``widgets`` and ``conv_widgets`` (ipywidgets
-demos), ``checks`` (exercise checking), ``exercises`` (one checker module per lesson) and
-``report`` (headline numbers for ``make bench``).
+``models`` (the lessons' shared models), ``images``, ``numpy_nn`` and ``conv`` (the NumPy
+references lessons 00-04 derive), ``metrics`` (confusion-matrix rates, lesson 05), ``explain`` (saliency, Grad-CAM,
+lesson 08), ``attacks`` (FGSM, PGD, C&W, lessons 09-10), ``plots`` (figures), ``progress``
+(compact progress bars), ``speed`` (the reference unit of time), ``report`` (headline numbers
+for ``make bench``), ``environment`` (the environment report, Colab), ``checks`` (exercise
+checking), ``exercises`` (one checker module per lesson) and ``widgets`` (one module per demo).
 
 Usage: ``from course_utils.config import budget``.
 """

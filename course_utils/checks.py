@@ -10,17 +10,26 @@ failing or undone check raises :class:`ExerciseFailed`, so nbval catches a wrong
 
 Usage::
 
-    from course_utils.checks import Case, run_check, rel_error
-    result = run_check("softmax", softmax, cases, reference=reference_softmax)
+    from course_utils import numpy_nn
+    from course_utils.checks import Case, run_check
+    result = run_check("softmax", softmax, cases, reference=numpy_nn.softmax, diagnose=diagnose)
     softmax = result.use          # the student's function if it passed, else the reference
+
+A case either carries its ``expected`` value (compared with :func:`rel_error`) or leaves it
+out, and the check's ``diagnose(output, *args)`` names what is wrong with the output (or
+returns ``None``). Validators open with :func:`array_problem`, the checks every array needs.
+With ``fail_on_warnings=True`` a NumPy overflow, division by zero or invalid operation inside
+the student's function fails the case in one line, for exercises about numerical stability.
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -82,23 +91,54 @@ def as_float_array(out: Any) -> np.ndarray | None:
 
     Usage: ``got = as_float_array(out); if got is None: return "expected an array"``.
     """
+    if out is None:  # np.asarray(None, float) would be NaN; a missing ``return`` deserves its own message
+        return None
     try:
         return np.asarray(out, dtype=np.float64)
     except (TypeError, ValueError):
         return None
 
 
+def one_number(value: Any) -> Any:
+    """``value`` as a 0-d float array if it holds exactly one number (``[0.5]`` counts), else as is.
+
+    Usage: ``problem = array_problem(one_number(out), ())`` for a result that is one number.
+    """
+    got = as_float_array(value)
+    return got.reshape(()) if got is not None and got.size == 1 else value
+
+
+def array_problem(out: Any, expected_shape: tuple[int, ...], what: str = "") -> str | None:
+    """The opening tests of every validator: numeric, of ``expected_shape``, no NaN or inf.
+
+    Returns a one-line problem or ``None``; ``what`` names the part checked (``"dW"``), else the
+    message speaks of the returned value. Callers add their own hints (``"flatten it"``) after it.
+    Usage: ``problem = array_problem(out, expected.shape); if problem: return problem``.
+    """
+    got = as_float_array(out)
+    if got is None:
+        subject = f"{what} is" if what else "returned"
+        return f"{subject} {type(out).__name__}, expected an array of shape {tuple(expected_shape)}"
+    if got.shape != tuple(expected_shape):
+        subject = f"{what} has shape" if what else "wrong shape: returned shape"
+        return f"{subject} {got.shape}, expected {tuple(expected_shape)}"
+    if not np.all(np.isfinite(got)):
+        return f"{what} contains NaN or inf" if what else "returned NaN or inf (numerical overflow?)"
+    return None
+
+
 @dataclass
 class Case:
-    """One test case: the arguments, the expected value, and a hint shown when it fails.
+    """One test case: the arguments, the expected value (optional), and a hint shown when it fails.
 
-    ``expected`` may be a value (compared with :func:`rel_error` against ``tol``) or a
-    callable ``validate(output) -> str | None`` returning a problem description or ``None``.
+    ``expected`` is compared with :func:`rel_error` against ``tol``; leave it ``None`` to have
+    the check's ``diagnose`` judge the output instead (see :func:`run_check`).
+    Usage: ``Case("large scores", (np.array([1000.0, 1001.0]),), hint="subtract the maximum")``.
     """
 
     description: str
     args: tuple
-    expected: Any
+    expected: Any = None
     hint: str = ""
     tol: float = 1e-6
 
@@ -117,52 +157,83 @@ class CheckResult:
         return self.passed
 
 
-def _describe_problem(out: Any, case: Case) -> str | None:
-    if callable(case.expected):
-        return case.expected(out)
+Diagnose = Callable[..., str | None]  # diagnose(output, *case.args) -> problem or None
+
+
+def _compare(out: Any, case: Case) -> str | None:
     expected = np.asarray(case.expected)
-    try:
-        got = np.asarray(out, dtype=np.float64)
-    except (TypeError, ValueError):
-        return f"returned {type(out).__name__}, expected an array of shape {expected.shape}"
-    if got.shape != expected.shape:
-        return f"returned shape {got.shape}, expected {expected.shape}"
-    if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
-        return "returned NaN or inf (numerical overflow?)"
-    err = rel_error(got, expected)
+    problem = array_problem(out, expected.shape)
+    if problem is not None:
+        return problem
+    err = rel_error(out, expected)
     if err > case.tol:
         return f"wrong values: rel_error {err:.1e} > tolerance {case.tol:.0e}"
     return None
 
 
+def _call(fn: Callable, args: tuple, fail_on_warnings: bool) -> Any:
+    """``fn`` on copies of ``args`` (a function that changes its input in place cannot spoil
+    later cases), NumPy's warnings silenced, or raised as errors with ``fail_on_warnings``."""
+    args = copy.deepcopy(args)
+    if not fail_on_warnings:
+        with np.errstate(all="ignore"):  # overflow and NaN are reported in the case's line
+            return fn(*args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            return fn(*args)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else ""
+
+
+def _run_case(fn: Callable, case: Case, diagnose: Diagnose | None, fail_on_warnings: bool) -> str | None:
+    """The problem with ``fn`` on one case, or ``None``; ``NotImplementedError`` passes through."""
+    try:
+        out = _call(fn, case.args, fail_on_warnings)
+    except NotImplementedError:
+        raise
+    except (FloatingPointError, RuntimeWarning) as exc:
+        return f"numerically unstable: {_first_line(exc)} (NaN or inf would follow)"
+    except Exception as exc:  # noqa: BLE001 - the student sees one line, not a traceback
+        return f"raised {type(exc).__name__}: {_first_line(exc)}"
+    try:
+        with np.errstate(all="ignore"):
+            if case.expected is None:
+                return diagnose(out, *case.args)  # type: ignore[misc]
+            return _compare(out, case)
+    except Exception as exc:  # noqa: BLE001
+        return f"returned something that could not be checked ({type(exc).__name__})"
+
+
 def run_check(name: str, fn: Callable, cases: Sequence[Case], reference: Callable | None = None,
-              quiet: bool = False) -> CheckResult:
+              quiet: bool = False, diagnose: Diagnose | None = None,
+              fail_on_warnings: bool = False) -> CheckResult:
     """Run ``fn`` on every case; print one line per case; return a :class:`CheckResult`.
 
-    Usage: ``softmax = run_check("softmax", softmax, cases, reference=ref).use``.
+    A case without ``expected`` is judged by ``diagnose(output, *case.args) -> str | None``.
+    With ``fail_on_warnings`` a NumPy overflow, division by zero or invalid value inside ``fn``
+    fails the case ("numerically unstable: overflow encountered in exp ...").
+    Usage: ``softmax = run_check("softmax", softmax, cases, reference=ref, diagnose=d).use``.
     """
+    for case in cases:
+        if case.expected is None and diagnose is None:
+            raise ValueError(f"{name}: case {case.description!r} has no expected value and the check no diagnose")
+        if callable(case.expected):
+            raise TypeError(f"{name}: case {case.description!r}: pass a validator as run_check(diagnose=...)")
     say = (lambda _msg: None) if quiet else print
     messages: list[str] = []
     passed = True
     for case in cases:
         try:
-            # on copies (a function that changes its input in place cannot spoil later cases),
-            # with NumPy's warnings silenced: overflow and NaN are reported in the case's line
-            with np.errstate(all="ignore"):
-                out = fn(*copy.deepcopy(case.args))
+            problem = _run_case(fn, case, diagnose, fail_on_warnings)
         except NotImplementedError:
             msg = f"{name}: not done yet" + (" - using the reference implementation so the rest of "
                                              "the notebook runs." if reference else ".")
             say(msg)
-            result = CheckResult(name, False, True, [msg], reference)
-            return _finish(result)
-        except Exception as exc:  # noqa: BLE001 - the student sees one line, not a traceback
-            problem = f"raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        else:
-            try:
-                problem = _describe_problem(out, case)
-            except Exception as exc:  # noqa: BLE001
-                problem = f"returned something that could not be checked ({type(exc).__name__})"
+            return _finish(CheckResult(name, False, True, [msg], reference))
         if problem is None:
             messages.append(f"  ok    {case.description}")
         else:
@@ -193,7 +264,8 @@ def check_value(name: str, value: Any, expected: Any, tol: float = 1e-6, hint: s
         msg = f"{name}: not done yet."
         print(msg)
         return _finish(CheckResult(name, False, True, [msg], reference))
-    problem = _describe_problem(value, Case(name, (), expected, hint, tol))
+    with np.errstate(all="ignore"):
+        problem = _compare(value, Case(name, (), expected, hint, tol))
     msg = f"{name}: correct" if problem is None else f"{name}: {problem}" + (f". Hint: {hint}" if hint else "")
     print(msg)
     return _finish(CheckResult(name, problem is None, False, [msg], value if problem is None else reference))

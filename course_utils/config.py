@@ -1,23 +1,34 @@
-"""Run mode (quick or full), budgets, seeds, cache paths and the environment report.
+"""Run mode (quick or full), budgets, seeds and the presenter switch.
+
+Quick mode (``COURSE_QUICK=1``, set by ``make test``) shrinks data and epochs; every cell still
+runs. The presenter switch (``COURSE_PRESENTER=1``, or ``set_presenter(True)`` in a first cell on
+Colab) makes lessons load shipped weights and histories instead of running long trainings; it is
+independent of quick mode, so CI still runs every training on a tiny budget.
 
 Usage::
 
-    from course_utils.config import budget, seed_everything
+    from course_utils.config import budget, seed_everything, use_shipped
     epochs = budget(full=8, quick=1)
+    if use_shipped():
+        model = fashion_cnn(weights="shipped")
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import random
-import sys
-from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 
 QUICK_ENV = "COURSE_QUICK"
+PRESENTER_ENV = "COURSE_PRESENTER"
+_TRUE = {"1", "true", "yes", "on"}
+_presenter_override: bool | None = None
+
+
+def _env_true(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in _TRUE
 
 
 def is_quick() -> bool:
@@ -25,7 +36,7 @@ def is_quick() -> bool:
 
     Usage: ``if is_quick(): ...`` (prefer :func:`budget`).
     """
-    return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return _env_true(QUICK_ENV)
 
 
 def mode_name() -> str:
@@ -41,88 +52,49 @@ def budget(full: T, quick: T) -> T:
     return quick if is_quick() else full
 
 
+def set_presenter(on: bool | None = True) -> None:
+    """Turn the presenter switch on or off for this kernel (``None``: follow ``COURSE_PRESENTER`` again).
+
+    For a first cell on Colab, where no environment variable can be set before the kernel starts.
+    Usage: ``set_presenter(True)``.
+    """
+    global _presenter_override
+    _presenter_override = None if on is None else bool(on)
+
+
+def is_presenter() -> bool:
+    """True when the presenter switch is on: :func:`set_presenter` if called, else ``COURSE_PRESENTER``.
+
+    Usage: ``if is_presenter(): ...`` (lessons call :func:`use_shipped`).
+    """
+    return _env_true(PRESENTER_ENV) if _presenter_override is None else _presenter_override
+
+
+def use_shipped(what: str = "the shipped weights") -> bool:
+    """Whether a lesson should load ``what`` instead of training; says so in one line when it does.
+
+    Call it before any long training starts. Usage: ``if use_shipped(): model = fashion_cnn()``.
+    """
+    if is_presenter():
+        print(f"Presenter mode ({PRESENTER_ENV}=1): loading {what} instead of training.")
+        return True
+    return False
+
+
 def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and Keras (TensorFlow) so a run can be repeated.
 
     Usage: ``seed_everything(42)``.
     """
+    import importlib.util
+    import sys
+
     import numpy as np
 
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
-    if "keras" in sys.modules or _can_import("keras"):
+    if "keras" in sys.modules or importlib.util.find_spec("keras") is not None:
         import keras
 
         keras.utils.set_random_seed(seed)
-
-
-def _can_import(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
-def keras_home() -> Path:
-    """Keras' cache folder: ``$KERAS_HOME`` or ``~/.keras`` (datasets/ and models/ live there).
-
-    Usage: ``keras_home() / "datasets"``.
-    """
-    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
-
-
-def cache_dir() -> Path:
-    """The course's own cache (converted weights): ``$XDG_CACHE_HOME/course_utils``
-    or ``~/.cache/course_utils``; created on first use.
-
-    Usage: ``cache_dir() / "efficientnet_lite0.weights.h5"``.
-    """
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser()
-    path = base / "course_utils"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def repo_root() -> Path:
-    """The repository folder that holds ``course_utils`` (and ``data/``).
-
-    Usage: ``repo_root() / "data"``.
-    """
-    return Path(__file__).resolve().parent.parent
-
-
-def on_colab() -> bool:
-    """True inside Google Colab. Usage: ``if on_colab(): ...``."""
-    return "google.colab" in sys.modules or _can_import("google.colab")
-
-
-def environment_report() -> str:
-    """A short text report: versions, CPU/GPU, run mode, Colab, where each dataset was found.
-
-    Usage: ``print(environment_report())``.
-    """
-    import numpy as np
-
-    lines = [
-        f"Python      {platform.python_version()} on {platform.system()} {platform.machine()}"
-        f", {os.cpu_count()} CPU cores",
-        f"NumPy       {np.__version__}",
-    ]
-    try:
-        import keras
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        lines.append(f"TensorFlow  {tf.__version__}   Keras {keras.__version__}"
-                     f" (backend {keras.backend.backend()})")
-        lines.append("Devices     " + (f"{len(gpus)} GPU(s): " + ", ".join(g.name for g in gpus)
-                                       if gpus else "CPU only (no GPU found)"))
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        lines.append(f"TensorFlow  not importable ({exc}); run `make setup`")
-    lines.append(f"Mode        {mode_name()} ({QUICK_ENV}={os.environ.get(QUICK_ENV, '')!r})")
-    lines.append(f"Colab       {'yes' if on_colab() else 'no'}")
-    from course_utils.data import fashion_mnist_source
-
-    lines.append(f"Fashion-MNIST  {fashion_mnist_source()}")
-    lines.append(f"Caches      Keras {keras_home()}, course {cache_dir()}")
-    return "\n".join(lines)

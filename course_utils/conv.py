@@ -14,7 +14,7 @@ Usage::
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -167,6 +167,20 @@ def avg_pool2d(x, pool_size=2, stride=None, padding="valid") -> np.ndarray:
     Usage: ``y = avg_pool2d(x, 2)``.
     """
     return _pool(x, pool_size, stride, padding, np.mean)
+
+
+def dilate_kernel(w: np.ndarray, d: int) -> np.ndarray:
+    """Insert ``d - 1`` zeros between the taps of a ``(kh, kw, C, F)`` kernel: the kernel that a
+    dilation ``d`` applies, written out (``conv2d(x, dilate_kernel(w, d)) == conv2d(x, w, dilation=d)``).
+
+    Derived in lesson 04 (convolutions), exercise 2.
+    Usage: ``dilate_kernel(w, 2).shape[:2] == (5, 5)`` for a 3x3 kernel.
+    """
+    w = np.asarray(w)
+    kh, kw = w.shape[:2]
+    out = np.zeros((d * (kh - 1) + 1, d * (kw - 1) + 1) + w.shape[2:], dtype=w.dtype)
+    out[::d, ::d] = w
+    return out
 
 
 def receptive_field(layers: Sequence[tuple[int, int, int]]) -> list[dict[str, int]]:

@@ -10,15 +10,14 @@ Usage::
 from __future__ import annotations
 
 import gzip
-import hashlib
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from course_utils.config import keras_home
+from course_utils.paths import keras_home, sha256_bytes
 
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -74,7 +73,7 @@ def _read_verified(path: Path, sha256: str) -> bytes:
             raw = fh.read()
     except (OSError, EOFError, zlib.error) as exc:
         raise DataFileError(f"{path} is corrupt or truncated ({type(exc).__name__}); {fix}") from None
-    if hashlib.sha256(raw).hexdigest() != sha256:
+    if sha256_bytes(raw) != sha256:
         raise DataFileError(f"{path} has the wrong content (SHA-256 mismatch); {fix}")
     return raw
 
@@ -101,21 +100,37 @@ def _download_fashion_mnist() -> Path:
     return folder
 
 
+def _load_folder(folder: Path) -> dict[str, np.ndarray]:
+    return {name: _parse_idx(_read_verified(folder / name, digest)) for name, digest in FASHION_MNIST_FILES.items()}
+
+
 def load_fashion_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Fashion-MNIST as ``keras.datasets.fashion_mnist.load_data()`` returns it.
 
     Sources, in order: the Keras cache, Debian's ``dataset-fashion-mnist``, the Keras download.
-    Every file is verified by SHA-256; a bad file raises :class:`DataFileError`.
+    Every file is verified by SHA-256. A source whose files fail is skipped with a one-line note
+    and the next one is used; :class:`DataFileError` is raised only when no source verifies.
 
     Usage: ``(x_train, y_train), (x_test, y_test) = load_fashion_mnist()``
     (uint8 arrays of shapes (60000, 28, 28), (60000,), (10000, 28, 28), (10000,)).
     """
-    folder = next((d for _, d in _candidate_dirs()
-                   if all((d / n).is_file() for n in FASHION_MNIST_FILES)), None)
-    if folder is None:
-        folder = _download_fashion_mnist()
-    arrays = {name: _parse_idx(_read_verified(folder / name, digest))
-              for name, digest in FASHION_MNIST_FILES.items()}
+    arrays, problems = None, []
+    for label, folder in _candidate_dirs():
+        if not all((folder / n).is_file() for n in FASHION_MNIST_FILES):
+            continue
+        try:
+            arrays = _load_folder(folder)
+            break
+        except DataFileError as exc:
+            problems.append(str(exc))
+            print(f"Fashion-MNIST: skipping the {label} ({exc})")
+    if arrays is None:
+        try:
+            arrays = _load_folder(_download_fashion_mnist())
+        except DataNotFoundError:
+            if problems:   # offline copies exist but none verifies: that is the news
+                raise DataFileError(problems[0]) from None
+            raise
     return ((arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]),
             (arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]))
 

@@ -9,50 +9,21 @@ Usage::
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from course_utils.config import repo_root
+from course_utils.manifest import metric, verified_path
 
-FASHION_CNN_FILE = "fashion_cnn.weights.h5"
-FASHION_CNN_SHA256 = "12ee3ff6540e7a0c09f8c219a12a65afd4aa713e672cdf337942be59e578b60c"
-# Test accuracy of the shipped weights on the 10,000 Fashion-MNIST test images
-# (measured by tools/train_fashion_cnn.py when it wrote the file).
-FASHION_CNN_TEST_ACCURACY = 0.9258
-REGENERATE_HINT = "run `python tools/train_fashion_cnn.py` to regenerate it (or `git checkout data/`)"
+FASHION_CNN_FILE = "fashion_cnn.weights.h5"   # in course_utils/shipped/, hash in its manifest.json
 
 
-class WeightsFileError(RuntimeError):
-    """A shipped weights file is missing, corrupt or not the one this code expects."""
+def fashion_cnn_test_accuracy() -> float:
+    """Test accuracy of the shipped lesson 05 CNN, as measured when it was made (in the manifest).
 
-
-def weights_path(name: str = FASHION_CNN_FILE) -> Path:
-    """Path of a file in the repository's ``data/`` folder. Usage: ``weights_path().exists()``."""
-    return repo_root() / "data" / name
-
-
-def sha256_of(path: str | Path) -> str:
-    """SHA-256 of a file, hex. Usage: ``sha256_of("data/fashion_cnn.weights.h5")``."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify_weights(path: str | Path, sha256: str = FASHION_CNN_SHA256) -> Path:
-    """Raise :class:`WeightsFileError` (one line: the file and the fix) unless the hash matches.
-
-    Usage: ``verify_weights(weights_path())``.
+    Usage: ``print(fashion_cnn_test_accuracy())  # 0.9258``.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise WeightsFileError(f"{path} not found; {REGENERATE_HINT}")
-    if sha256_of(path) != sha256:
-        raise WeightsFileError(f"{path} is corrupt or from another version (SHA-256 mismatch); {REGENERATE_HINT}")
-    return path
+    return metric(FASHION_CNN_FILE, "test_accuracy")
 
 
 def preprocess(images: np.ndarray) -> np.ndarray:
@@ -109,16 +80,17 @@ def build_fashion_cnn(widths: tuple[int, ...] = FASHION_CNN_WIDTHS, dense: int =
 
 
 def fashion_cnn(weights: str | Path | None = "shipped", compile: bool = True):
-    """The lesson 05 Fashion-MNIST CNN; ``weights="shipped"`` loads ``data/fashion_cnn.weights.h5``.
+    """The lesson 05 Fashion-MNIST CNN; ``weights="shipped"`` loads ``shipped/fashion_cnn.weights.h5``.
 
     ``weights=None`` gives the untrained architecture; a path loads other weights (not verified).
+    A missing or damaged shipped file raises ``manifest.WeightsFileError`` with one line.
     Usage: ``model = fashion_cnn()``; ``model.evaluate(preprocess(x_test), y_test)``.
     """
     import keras
 
     model = build_fashion_cnn()
     if weights == "shipped":
-        model.load_weights(verify_weights(weights_path()))
+        model.load_weights(verified_path(FASHION_CNN_FILE))
     elif weights is not None:
         model.load_weights(str(weights))
     if compile:
@@ -139,7 +111,8 @@ def logits_model(model, layer_name: str = "logits"):
     names = {layer.name for layer in model.layers}
     if layer_name not in names:
         return model
-    return keras.Model(model.inputs, model.get_layer(layer_name).output, name=f"{model.name}_logits")
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs   # called with a plain tensor
+    return keras.Model(inputs, model.get_layer(layer_name).output, name=f"{model.name}_logits")
 
 
 def cosine_schedule(total_steps: int, peak_lr: float, warmup_fraction: float = 0.1):

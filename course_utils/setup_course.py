@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def main() -> None:
     """Prepare the caches and print the environment report."""
-    from course_utils.config import environment_report
+    from course_utils.environment import environment_report
     from course_utils.pretrained import class_index_path, imagenet_model
 
     print(f"ImageNet class index: {class_index_path()}")

@@ -22,29 +22,29 @@ def test_seed_everything_repeats_numpy_and_keras():
     assert np.array_equal(a, b) and np.array_equal(ka, kb)
 
 
-def test_cache_paths_respect_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
-    assert config.keras_home() == tmp_path / "k"
-    assert config.cache_dir() == tmp_path / "x" / "course_utils" and config.cache_dir().is_dir()
-    monkeypatch.delenv("KERAS_HOME")
-    assert config.keras_home().name == ".keras"
-
-
-def test_environment_report_names_versions_mode_and_data(monkeypatch):
+def test_presenter_switch_follows_the_environment_and_set_presenter(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_PRESENTER", raising=False)
     monkeypatch.setenv("COURSE_QUICK", "1")
-    report = config.environment_report()
-    for word in ("Python", "TensorFlow", "Keras", "Devices", "Mode        quick", "Fashion-MNIST", "Colab"):
-        assert word in report
+    try:
+        assert not config.is_presenter() and not config.use_shipped()   # quick mode does not imply it
+        assert capsys.readouterr().out == ""
+        monkeypatch.setenv("COURSE_PRESENTER", "1")
+        assert config.is_presenter() and config.use_shipped("the shipped CNN")
+        said = capsys.readouterr().out.strip()
+        assert said.count("\n") == 0 and "the shipped CNN" in said and "COURSE_PRESENTER=1" in said
+        config.set_presenter(False)           # the call wins over the variable ...
+        assert not config.is_presenter()
+        monkeypatch.delenv("COURSE_PRESENTER")
+        config.set_presenter(True)            # ... both ways (a first cell on Colab)
+        assert config.is_presenter()
+        config.set_presenter(None)            # back to the variable
+        assert not config.is_presenter()
+    finally:
+        config.set_presenter(None)
 
 
-def test_on_colab_and_repo_root(monkeypatch):
-    import sys
-    import types
+def test_config_imports_nothing_from_the_course():
+    from pathlib import Path
 
-    assert (config.repo_root() / "course_utils" / "config.py").is_file()
-    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    monkeypatch.setattr(config, "_can_import", lambda name: False)
-    assert not config.on_colab()
-    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    assert config.on_colab()
+    source = Path(config.__file__).read_text(encoding="utf-8")
+    assert "from course_utils" not in source.replace("from course_utils.config import", "")

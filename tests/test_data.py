@@ -23,8 +23,12 @@ def test_fashion_mnist_matches_keras_shapes_and_counts(fashion):
     assert len(data.FASHION_CLASSES) == 10
 
 
+def _good_source():
+    return next(d for _, d in data._candidate_dirs() if (d / "train-labels-idx1-ubyte.gz").is_file())
+
+
 def _copy_fashion_to(folder):
-    source = next(d for _, d in data._candidate_dirs() if (d / "train-labels-idx1-ubyte.gz").is_file())
+    source = _good_source()
     target = folder / "datasets" / "fashion-mnist"
     target.mkdir(parents=True)
     for name in data.FASHION_MNIST_FILES:
@@ -32,11 +36,17 @@ def _copy_fashion_to(folder):
     return target
 
 
+def _no_other_source(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "none")
+    monkeypatch.setattr(data, "FASHION_URL", "http://127.0.0.1:9/")  # nothing listens there
+
+
 def test_truncated_file_is_rejected_with_one_line(tmp_path, monkeypatch, fashion):
     target = _copy_fashion_to(tmp_path)
     victim = target / "t10k-labels-idx1-ubyte.gz"
     victim.write_bytes(victim.read_bytes()[:2000])
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    _no_other_source(monkeypatch, tmp_path)
     with pytest.raises(data.DataFileError) as err:
         data.load_fashion_mnist()
     message = str(err.value)
@@ -51,9 +61,25 @@ def test_altered_content_is_rejected_by_sha256(tmp_path, monkeypatch, fashion):
     raw[100] = (raw[100] + 1) % 10  # one wrong label, still a valid gzip file
     victim.write_bytes(gzip.compress(bytes(raw)))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    _no_other_source(monkeypatch, tmp_path)
     with pytest.raises(data.DataFileError, match="SHA-256 mismatch"):
         data.load_fashion_mnist()
     assert "Keras cache" in data.fashion_mnist_source()
+
+
+def test_a_corrupt_cache_is_skipped_for_the_next_verified_source(tmp_path, monkeypatch, capsys, fashion):
+    debian = tmp_path / "debian"
+    shutil.copytree(_good_source(), debian)
+    target = _copy_fashion_to(tmp_path)
+    victim = target / "train-images-idx3-ubyte.gz"
+    victim.write_bytes(victim.read_bytes()[:5000])
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", debian)
+    monkeypatch.setattr(data, "FASHION_URL", "http://127.0.0.1:9/")
+    (x_train, _), (x_test, _) = data.load_fashion_mnist()
+    assert np.array_equal(x_train, fashion[0][0]) and np.array_equal(x_test, fashion[1][0])
+    said = capsys.readouterr().out.strip().splitlines()
+    assert len(said) == 1 and "skipping the Keras cache" in said[0] and str(victim) in said[0]
 
 
 def test_missing_everywhere_says_what_to_install(tmp_path, monkeypatch):

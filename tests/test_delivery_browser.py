@@ -32,7 +32,7 @@ if os.environ.get("COURSE_BROWSER_TESTS") != "1":
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-import delivery  # noqa: E402
+import delivery
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
@@ -135,7 +135,7 @@ def lab_server(tmp_path):
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTERLAB_SETTINGS_DIR": str(settings),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
     env.pop("MPLBACKEND", None)
-    log = open(tmp_path / "lab.log", "w")
+    log = open(tmp_path / "lab.log", "w")  # noqa: SIM115 - the server writes to it until the fixture ends
     make = subprocess.Popen(
         ["make", "--no-print-directory", "lab", f"LAB_PORT={port}",
          f"LAB_ARGS=--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.token={token} --ServerApp.port_retries=0"],

@@ -20,8 +20,8 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-import delivery  # noqa: E402
-import make_student  # noqa: E402
+import delivery
+import make_student
 
 NOTEBOOKS = delivery.notebooks()
 

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-import delivery  # noqa: E402
+import delivery
 
 NOTEBOOKS = delivery.notebooks()
 ids = [p.name for p in NOTEBOOKS]
@@ -43,8 +43,11 @@ def test_course_metadata_for_the_site_index(lesson):
     objectives = meta.get("objectives")
     assert isinstance(objectives, list) and 3 <= len(objectives) <= 5, \
         f"{path.name}: metadata.course.objectives must list 3-5 objectives"
-    for key in ("time_quick_s", "time_full_s"):
+    for key in ("time_quick_units", "time_full_units"):
         assert isinstance(meta.get(key), (int, float)) and meta[key] > 0, f"{path.name}: metadata.course.{key}"
+    assert meta["time_quick_units"] <= delivery.MAX_QUICK_UNITS, \
+        f"{path.name}: quick mode may take at most {delivery.MAX_QUICK_UNITS} reference units (CONTRIBUTING.md)"
+    assert not {"time_quick_s", "time_full_s"} & set(meta), f"{path.name}: times are in reference units now"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec python3"
 
 

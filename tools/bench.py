@@ -1,55 +1,124 @@
 """Run every notebook in full mode, one at a time, and write build/bench.md and build/bench.json.
 
-Each notebook records its numbers with ``course_utils.report.record``; this script adds the
-notebook's wall time, compared with the ``time_full_s`` target in the notebook's metadata.
+Times are judged in reference units (``course_utils.speed``): the reference workload runs at the
+start and at the end, and every time is divided by the mean of the two, so a busy day does not
+fail a target that a quiet day meets. Each notebook records its numbers with
+``course_utils.report.record``; this script adds its wall time against ``time_full_units`` in
+the notebook's metadata, and, for a notebook with ``time_presenter_units``, a second run with the
+presenter switch on. Notebooks run with the executor of ``make executed``.
 Usage: ``make bench`` or ``python tools/bench.py [NN ...]`` to run only some notebooks.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
-from nbclient import NotebookClient
 
-from course_utils.report import NOTEBOOK_ENV, REPORT_DIR_ENV, read_records, write_bench_tables
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import delivery
+from execute_notebook import execute
 
-ROOT = Path(__file__).resolve().parent.parent
+from course_utils.config import PRESENTER_ENV
+from course_utils.report import (
+    NOTEBOOK_ENV,
+    RECORDS_FILE,
+    REPORT_DIR_ENV,
+    SECONDS,
+    meets,
+    read_records,
+    target_text,
+)
+from course_utils.speed import REFERENCE_TEXT
+
+ROOT = delivery.ROOT
 
 
-def run_bench(notebooks: list[Path], build: Path) -> int:
+def measure_reference() -> float:
+    """The reference workload in a fresh process, as a kernel would run it; seconds."""
+    out = subprocess.run([sys.executable, "-m", "course_utils.speed", "--json"], capture_output=True,
+                         text=True, check=True, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"})
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def judge(row: dict[str, Any], unit_s: float) -> dict[str, Any]:
+    """Final row: times converted to reference units (seconds kept beside), target and verdict."""
+    value, unit = row["value"], row.get("unit", "")
+    shown = {"value": value, "unit": unit}
+    if unit == SECONDS:
+        value = row["value"] / unit_s
+        shown = {"value": round(value, 2), "unit": "units", "seconds": row["value"]}
+    return {"notebook": row["notebook"], "measure": row["measure"], **shown,
+            "target": target_text(row.get("at_least"), row.get("at_most"), "units" if unit == SECONDS else ""),
+            "met": meets(value, row.get("at_least"), row.get("at_most"))}
+
+
+def write_tables(rows: list[dict[str, Any]], reference: dict[str, Any], build: Path) -> None:
+    """``bench.json`` (reference + rows) and ``bench.md`` (the same as a table)."""
+    (build / "bench.json").write_text(json.dumps({"reference": reference, "rows": rows}, indent=2) + "\n",
+                                      encoding="utf-8")
+    marks = {True: "yes", False: "**no**", None: ""}
+    lines = ["| notebook | measure | value | target | met |", "|---|---|---|---|---|"]
+    for row in rows:
+        value = f"{row['value']:g}" + (f" {row['unit']}" if row["unit"] else "")
+        if "seconds" in row:
+            value += f" ({row['seconds']:.0f} s)"
+        lines.append(f"| {row['notebook']} | {row['measure']} | {value} | {row['target']} | {marks[row['met']]} |")
+    head = (f"# Benchmark (full mode)\n\nReference unit: {REFERENCE_TEXT}. Measured here at the start "
+            f"{reference['start_s']:.1f} s and at the end {reference['end_s']:.1f} s; times below are "
+            f"divided by their mean, {reference['unit_s']:.1f} s.\n\n")
+    (build / "bench.md").write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_bench(notebooks: list[Path], build: Path, reference=measure_reference) -> int:
     """Execute ``notebooks`` in full mode and write ``build/bench.md`` and ``build/bench.json``."""
     records = build / "bench"
-    (records / "executed").mkdir(parents=True, exist_ok=True)
-    (records / "records.jsonl").unlink(missing_ok=True)
-    os.environ.pop("COURSE_QUICK", None)
+    records.mkdir(parents=True, exist_ok=True)
+    (records / RECORDS_FILE).unlink(missing_ok=True)
     os.environ[REPORT_DIR_ENV] = str(records)
+    start_s = reference()
+    print(f"reference workload: {start_s:.1f} s", flush=True)
     times, failed = [], []
     for path in notebooks:
-        os.environ[NOTEBOOK_ENV] = path.stem
-        nb = nbformat.read(path, as_version=4)
-        start = time.perf_counter()
-        print(f"running {path.name} (full mode) ...", flush=True)
-        try:
-            NotebookClient(nb, timeout=1800, kernel_name="python3",
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
-        except Exception as exc:  # noqa: BLE001 - report and go on with the next notebook
-            failed.append(path.name)
-            print(f"  FAILED: {type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}")
-        seconds = time.perf_counter() - start
-        nbformat.write(nb, records / "executed" / path.name)
-        limit = nb.metadata.get("course", {}).get("time_full_s")
-        times.append({"notebook": path.stem, "measure": "wall time (full mode)", "value": round(seconds, 1),
-                      "unit": "s", "target": f"<= {limit:g}" if limit else "",
-                      "met": (seconds <= limit) if limit else None})
-        print(f"  {seconds:.0f} s", flush=True)
-    rows = []
-    for t in times:
-        rows += [r for r in read_records(records) if r["notebook"] == t["notebook"]] + [t]
-    write_bench_tables(rows, build / "bench.md", build / "bench.json")
+        meta = nbformat.read(path, as_version=4).metadata.get("course", {})
+        runs = [("wall time (full mode)", False, meta.get("time_full_units"))]
+        if meta.get("time_presenter_units"):
+            runs.append((f"wall time (full mode, {PRESENTER_ENV}=1)", True, meta["time_presenter_units"]))
+        for measure, presenter, limit in runs:
+            os.environ[NOTEBOOK_ENV] = path.stem
+            os.environ.pop(PRESENTER_ENV, None)
+            os.environ[REPORT_DIR_ENV] = str(records)
+            if presenter:   # its numbers are not the lesson's: keep them apart
+                os.environ[PRESENTER_ENV] = "1"
+                os.environ[REPORT_DIR_ENV] = str(records / "presenter")
+            print(f"running {path.name} ({measure}) ...", flush=True)
+            began = time.perf_counter()
+            try:
+                execute(path, records / "executed" / (path.stem + ("-presenter" if presenter else "") + ".ipynb"),
+                        full=True)
+            except Exception as exc:  # noqa: BLE001 - report and go on with the next notebook
+                failed.append(f"{path.name} ({measure})")
+                print(f"  FAILED: {type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc) else ''}")
+            seconds = time.perf_counter() - began
+            os.environ.pop(PRESENTER_ENV, None)
+            times.append({"notebook": path.stem, "measure": measure, "value": round(seconds, 1), "unit": SECONDS,
+                          "at_most": limit})
+            print(f"  {seconds:.0f} s", flush=True)
+    end_s = reference()
+    unit_s = (start_s + end_s) / 2
+    reference_info = {"workload": REFERENCE_TEXT, "start_s": round(start_s, 2), "end_s": round(end_s, 2),
+                      "unit_s": round(unit_s, 2)}
+    recorded, rows = read_records(records), []
+    for path in notebooks:
+        rows += [r for r in recorded if r["notebook"] == path.stem] + [t for t in times if t["notebook"] == path.stem]
+    rows = [judge(r, unit_s) for r in rows]
+    write_tables(rows, reference_info, build)
     print((build / "bench.md").read_text())
     if failed:
         print("notebooks that failed:", ", ".join(failed))
@@ -57,8 +126,8 @@ def run_bench(notebooks: list[Path], build: Path) -> int:
 
 
 def main(selected: list[str]) -> int:
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    return run_bench([p for p in notebooks if not selected or p.name[:2] in selected], ROOT / "build")
+    notebooks = [p for p in delivery.notebooks() if not selected or p.name[:2] in selected]
+    return run_bench(notebooks, ROOT / "build")
 
 
 if __name__ == "__main__":

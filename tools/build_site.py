@@ -1,7 +1,7 @@
 """Write the executed course as a static site: ``build/site/index.html`` + one page per lesson.
 
 The index lists the lessons in order with their objectives and estimated times (notebook
-metadata ``course``) and, when ``make bench`` has written it, the results table build/bench.md.
+metadata ``course``, in reference units, with minutes when ``make speed`` has measured the unit) and, when ``make bench`` has written it, the results table build/bench.md.
 Pages are built from the executed notebooks (``make executed``); MathJax and require.js are
 copied into ``build/site/_static`` so the site reads offline.
 Usage: ``python tools/build_site.py --executed build/executed --out build/site``.
@@ -9,7 +9,6 @@ Usage: ``python tools/build_site.py --executed build/executed --out build/site``
 
 from __future__ import annotations
 
-import argparse
 import html
 import sys
 from pathlib import Path
@@ -18,8 +17,10 @@ import nbformat
 from nbconvert import HTMLExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import delivery  # noqa: E402
-import fetch_web_assets  # noqa: E402
+import delivery
+import fetch_web_assets
+
+from course_utils.speed import cached_reference
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 line-height:1.5;color:#222}h1{margin-bottom:0}.lesson{border-top:1px solid #ddd;padding:.6rem 0}
@@ -31,6 +32,14 @@ def minutes(seconds: float | None) -> str:
     if not seconds:
         return "?"
     return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def units(value: float | None) -> str:
+    """A target in reference units, with minutes on this machine when ``make speed`` has measured it."""
+    if not value:
+        return "?"
+    reference = cached_reference()
+    return f"{value:g} units" + (f" (about {minutes(value * reference['seconds'])} here)" if reference else "")
 
 
 def bench_html(bench_md: Path) -> str:
@@ -50,7 +59,7 @@ def index_html(lessons: list[dict], bench: str, mode: str) -> str:
         items.append(
             f'<div class="lesson"><h2><a href="{lesson["href"]}">{html.escape(lesson["title"])}</a></h2>'
             f'<div class="meta">{html.escape(lesson["stem"])} &middot; estimated time: '
-            f'{minutes(lesson["time_quick_s"])} quick, {minutes(lesson["time_full_s"])} full'
+            f'{units(lesson["time_quick_units"])} quick, {units(lesson["time_full_units"])} full'
             f' &middot; this build ran in {mode} mode in {minutes(lesson["ran_s"])}{slides}</div>'
             f"<ul>{objectives}</ul></div>")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Deep learning for computer vision"
@@ -75,15 +84,15 @@ def build(executed: Path, out: Path, vendor: Path, bench_md: Path, slides_dir: P
         nb = nbformat.read(path, as_version=4)
         nb.metadata.pop("widgets", None)  # widget state would load its renderer from a CDN
         meta = nb.metadata.get("course", {})
-        ran = nb.metadata.get("course_executed", {})
+        ran = nb.metadata.get(delivery.EXECUTED_KEY, {})
         modes.add(ran.get("mode", "?"))
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": meta.get("title", path.stem)}})
         body = body.replace(delivery.COLAB_BADGE_SVG, "_static/colab-badge.svg")  # no request to Google
         (out / f"{path.stem}.html").write_text(body, encoding="utf-8")
         slides = slides_dir / f"{path.stem}.slides.html" if slides_dir else None
         lessons.append({"stem": path.stem, "href": f"{path.stem}.html", "title": meta.get("title", path.stem),
-                        "objectives": meta.get("objectives", []), "time_quick_s": meta.get("time_quick_s"),
-                        "time_full_s": meta.get("time_full_s"), "ran_s": ran.get("seconds"),
+                        "objectives": meta.get("objectives", []), "time_quick_units": meta.get("time_quick_units"),
+                        "time_full_units": meta.get("time_full_units"), "ran_s": ran.get("seconds"),
                         "slides": (f"../slides/{slides.name}" if slides and slides.exists() else None)})
         print(out / f"{path.stem}.html")
     index = out / "index.html"
@@ -93,10 +102,7 @@ def build(executed: Path, out: Path, vendor: Path, bench_md: Path, slides_dir: P
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--executed", type=Path, default=delivery.ROOT / "build" / "executed")
-    parser.add_argument("--out", type=Path, default=delivery.ROOT / "build" / "site")
-    parser.add_argument("--vendor", type=Path, default=delivery.ROOT / "build" / "vendor")
+    parser = delivery.build_arguments(__doc__, "site")
     parser.add_argument("--bench", type=Path, default=delivery.ROOT / "build" / "bench.md")
     parser.add_argument("--slides", type=Path, default=delivery.ROOT / "build" / "slides")
     args = parser.parse_args(argv)

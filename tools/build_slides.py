@@ -8,7 +8,6 @@ Usage: ``python tools/build_slides.py --executed build/executed --out build/slid
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,9 +15,8 @@ import nbformat
 from nbconvert import SlidesExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import delivery  # noqa: E402
-import fetch_web_assets  # noqa: E402
-
+import delivery
+import fetch_web_assets
 
 # Code and output wrap instead of running off the right edge of a slide (a safety net: the
 # notebooks keep code lines to 100 characters, see CONTRIBUTING.md 'Slides').
@@ -62,11 +60,7 @@ def build(executed: Path, out: Path, vendor: Path, only_current: bool = True) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--executed", type=Path, default=delivery.ROOT / "build" / "executed")
-    parser.add_argument("--out", type=Path, default=delivery.ROOT / "build" / "slides")
-    parser.add_argument("--vendor", type=Path, default=delivery.ROOT / "build" / "vendor")
-    args = parser.parse_args(argv)
+    args = delivery.build_arguments(__doc__, "slides").parse_args(argv)
     build(args.executed, args.out, args.vendor)
     return 0
 

@@ -7,12 +7,15 @@ tests/test_delivery_*.py and tests/test_notebook_hygiene.py test it.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import copy
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
+
+from course_utils.environment import COLAB_CHECK
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "course.toml"
@@ -22,12 +25,14 @@ BADGE_TAG = "course-badge"
 SETUP_TAG = "course-setup"
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 MAX_LINES = {"code": 15, "markdown": 20}
+MAX_QUICK_UNITS = 2  # a lesson's quick-mode budget in reference units, so 13 lessons fit CI
 MAX_CODE_LINE_CHARS = 100  # wider code lines are cut off at the right edge of a slide
 FREE_LENGTH_TYPES = {"skip", "notes"}
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 NOT_DONE = "not done yet"
 STUB_RAISE = 'raise NotImplementedError("exercise")'
+EXECUTED_KEY = "course_executed"  # metadata of an executed copy: mode and seconds (execute_notebook.py, nbval)
 COLAB_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
@@ -41,6 +46,15 @@ def load_config(path: Path = CONFIG_FILE) -> dict[str, Any]:
 def notebooks(folder: Path | None = None) -> list[Path]:
     """The lessons, in order: ``notebooks/NN_*.ipynb``."""
     return sorted(p for p in Path(folder or ROOT / "notebooks").glob(NOTEBOOK_GLOB) if ".failed." not in p.name)
+
+
+def build_arguments(doc: str, out: str) -> argparse.ArgumentParser:
+    """The options every builder of build/ takes: ``--executed``, ``--out`` (``build/<out>``), ``--vendor``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--executed", type=Path, default=ROOT / "build" / "executed")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / out)
+    parser.add_argument("--vendor", type=Path, default=ROOT / "build" / "vendor")
+    return parser
 
 
 def github_slug(url: str) -> str:
@@ -75,7 +89,7 @@ def badge_source(rel_path: str, config: dict[str, Any] | None = None) -> str:
 
 def setup_source(config: dict[str, Any] | None = None) -> str:
     """The Colab set-up cell: on Colab only, a shallow clone of the course repository (so that
-    ``course_utils`` finds the shipped files in ``data/``), installed with ``--no-deps`` so that
+    the notebooks and ``course_utils`` with its shipped weights come along), installed with ``--no-deps`` so that
     Colab's TensorFlow and Keras stay as they are, plus the small packages Colab lacks."""
     config = config or load_config()
     repo = config["repository"]
@@ -84,10 +98,13 @@ def setup_source(config: dict[str, Any] | None = None) -> str:
     return "\n".join([
         "# Colab set-up, stamped by `make badges` (do not edit by hand). On Google Colab it installs",
         "# course_utils from the course repository and keeps Colab's own TensorFlow; elsewhere it does nothing.",
-        "import os, sys",
-        'if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ:',
-        "    import shutil, subprocess",
-        f'    COURSE_DIR = "{folder}"  # course_utils + the shipped files in data/',
+        "import os",
+        "import sys",
+        "",
+        f"if {COLAB_CHECK}:",
+        "    import shutil",
+        "    import subprocess",
+        f'    COURSE_DIR = "{folder}"  # course_utils with its shipped weights',
         "    if not os.path.isdir(COURSE_DIR):",
         f'        subprocess.check_call(["git", "clone", "--quiet", "--depth", "1", "--branch", "{repo.get("branch", "main")}",',
         f'                               "{repo["url"]}", COURSE_DIR])',

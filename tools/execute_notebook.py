@@ -15,18 +15,22 @@ import time
 from pathlib import Path
 
 import nbformat
+from delivery import EXECUTED_KEY
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from course_utils.checks import STRICT_ENV
+from course_utils.config import QUICK_ENV
 
 
 def execute(src: Path, dst: Path, full: bool = False, timeout: int = 1800) -> float:
     """Run ``src`` in a fresh ``python3`` kernel; write ``dst``; return the wall time in seconds."""
     os.environ.pop("MPLBACKEND", None)  # keeps inline plots (TOOLCHAIN.md)
-    os.environ.pop("COURSE_CHECKS_STRICT", None)
+    os.environ.pop(STRICT_ENV, None)
     if full:
-        os.environ.pop("COURSE_QUICK", None)
+        os.environ.pop(QUICK_ENV, None)
     else:
-        os.environ["COURSE_QUICK"] = "1"
+        os.environ[QUICK_ENV] = "1"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     nb = nbformat.read(src, as_version=4)
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +43,7 @@ def execute(src: Path, dst: Path, full: bool = False, timeout: int = 1800) -> fl
         nbformat.write(nb, dst.with_suffix(".failed.ipynb"))
         raise
     seconds = time.perf_counter() - start
-    nb.metadata["course_executed"] = {"mode": "full" if full else "quick", "seconds": round(seconds, 1)}
+    nb.metadata[EXECUTED_KEY] = {"mode": "full" if full else "quick", "seconds": round(seconds, 1)}
     nbformat.write(nb, dst)
     dst.with_suffix(".failed.ipynb").unlink(missing_ok=True)
     return seconds

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import delivery  # noqa: E402
+import delivery
 
 
 def write_student(path: Path, out_dir: Path) -> tuple[Path, int]:

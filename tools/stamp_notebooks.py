@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import delivery  # noqa: E402
+import delivery
 
 
 def main(argv: list[str] | None = None) -> int:

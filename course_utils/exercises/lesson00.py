@@ -1,5 +1,7 @@
 """Checks for lesson 00 (images as arrays): greyscale, Frobenius inner product, cosine similarity.
 
+The references they compare against live in :mod:`course_utils.images`.
+
 Usage::
 
     from course_utils.exercises.lesson00 import check_to_grayscale
@@ -8,29 +10,14 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from course_utils.checks import Case, CheckResult, run_check
-
-LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601
-
-
-def reference_to_grayscale(rgb: np.ndarray) -> np.ndarray:
-    """Luminance ``0.299 R + 0.587 G + 0.114 B`` of an (..., 3) image, as float64."""
-    return np.asarray(rgb, dtype=np.float64)[..., :3] @ LUMA_WEIGHTS
-
-
-def reference_frobenius_inner(a: np.ndarray, b: np.ndarray) -> float:
-    """``<A, B>_F = sum_ij A_ij B_ij`` (``= trace(A^T B)``)."""
-    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
-
-
-def reference_cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """``<A, B>_F / (||A||_F ||B||_F)``, and 0.0 when either image is all zeros."""
-    norm = np.linalg.norm(np.asarray(a, dtype=np.float64)) * np.linalg.norm(np.asarray(b, dtype=np.float64))
-    return 0.0 if norm == 0 else reference_frobenius_inner(a, b) / norm
+from course_utils.images import cosine_similarity as reference_cosine_similarity
+from course_utils.images import frobenius_inner as reference_frobenius_inner
+from course_utils.images import to_grayscale as reference_to_grayscale
 
 
 def _rng_image(shape: tuple[int, ...], seed: int) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Checkers for lesson 01 (the perceptron): the sign activation, the sigmoid and the
-perceptron learning rule.
+perceptron learning rule. The reference implementations live in :mod:`course_utils.numpy_nn`.
 
 Usage::
 
@@ -9,71 +9,47 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, as_float_array, rel_error, run_check
-
-__all__ = ["reference_perceptron_predict", "reference_sigmoid", "reference_perceptron_update",
-           "check_perceptron_predict", "check_sigmoid", "check_perceptron_update"]
-
-
-# ----------------------------------------------------------------------------- references
-def reference_perceptron_predict(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
-    """Class 1 where ``w . x + b >= 0`` and class 0 elsewhere, for every row ``x`` of ``X``.
-
-    Usage: ``labels = reference_perceptron_predict(X, w, b)`` with ``X`` of shape ``(N, m)``.
-    """
-    return (np.asarray(X) @ np.asarray(w) + b >= 0).astype(int)
-
-
-def reference_sigmoid(s: Any, a: float = 1.0) -> np.ndarray:
-    """The logistic sigmoid ``1 / (1 + exp(-a s))``, elementwise.
-
-    Usage: ``reference_sigmoid(1.45)`` (about 0.81).
-    """
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-a * np.asarray(s, dtype=np.float64)))
-
-
-def reference_perceptron_update(w: np.ndarray, b: float, x: np.ndarray, t: int, lr: float = 1.0):
-    """One step of Rosenblatt's rule on one example ``(x, t)``: returns ``(w_new, b_new)``.
-
-    ``y = 1 if w . x + b >= 0 else 0``; ``w_new = w + lr (t - y) x``; ``b_new = b + lr (t - y)``.
-    Usage: ``w, b = reference_perceptron_update(w, b, x, t, lr=0.1)``.
-    """
-    y = int(np.dot(w, x) + b >= 0)
-    return np.asarray(w, dtype=np.float64) + lr * (t - y) * np.asarray(x, dtype=np.float64), b + lr * (t - y)
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    one_number,
+    rel_error,
+    run_check,
+)
+from course_utils.numpy_nn import perceptron_predict, perceptron_update, sigmoid
 
 
 # ----------------------------------------------------------------------------- predict
-def _predict_validator(X, w, b) -> Callable[[Any], str | None]:
-    expected = reference_perceptron_predict(X, w, b)
-
-    def validate(out: Any) -> str | None:
+def _predict_problem(out: Any, X: np.ndarray, w: np.ndarray, b: float) -> str | None:
+    expected = perceptron_predict(X, w, b)
+    problem = array_problem(out, expected.shape)
+    if problem is not None:
         got = as_float_array(out)
-        if got is None:
-            return f"returned {type(out).__name__}, expected an array of 0/1 labels"
-        if got.shape != expected.shape:
-            extra = " (flatten it: X @ w with w of shape (m,) gives shape (N,))" if got.size == expected.size else ""
-            return f"wrong shape: returned {got.shape}, expected {expected.shape}{extra}"
-        if np.any(np.isnan(got)):
-            return "returned NaN"
-        if np.any(got == -1):
-            return "returned -1/+1 labels (np.sign?): the perceptron here outputs 0 or 1, use s >= 0"
-        if not np.all(np.isin(got, (0, 1))):
-            return "returned values other than 0 and 1: threshold the score s, do not return s itself"
-        if np.array_equal(got, expected):
-            return None
-        if np.array_equal(got, 1 - expected):
-            return "every label is flipped: class 1 is where w . x + b >= 0"
-        if np.array_equal(got, (np.asarray(X) @ w - b >= 0).astype(int)):
-            return "the bias has the wrong sign: s = w . x + b"
-        if np.array_equal(got, (np.asarray(X) @ w + b > 0).astype(int)):
-            return "a point exactly on the boundary (s = 0) must get class 1: use >= 0, not > 0"
-        return f"{int(np.sum(got != expected))} of {len(expected)} labels are wrong"
-    return validate
+        if got is not None and got.shape != expected.shape and got.size == expected.size:
+            problem += " (flatten it: X @ w with w of shape (m,) gives shape (N,))"
+        return problem
+    got = as_float_array(out)
+    if np.any(got == -1):
+        return "returned -1/+1 labels (np.sign?): the perceptron here outputs 0 or 1, use s >= 0"
+    if not np.all(np.isin(got, (0, 1))):
+        return "returned values other than 0 and 1: threshold the score s, do not return s itself"
+    if np.array_equal(got, expected):
+        return None
+    if np.array_equal(got, 1 - expected):
+        return "every label is flipped: class 1 is where w . x + b >= 0"
+    if np.array_equal(got, (np.asarray(X) @ w - b >= 0).astype(int)):
+        return "the bias has the wrong sign: s = w . x + b"
+    if np.array_equal(got, (np.asarray(X) @ w + b > 0).astype(int)):
+        return "a point exactly on the boundary (s = 0) must get class 1: use >= 0, not > 0"
+    return f"{int(np.sum(got != expected))} of {len(expected)} labels are wrong"
 
 
 def check_perceptron_predict(fn: Callable) -> CheckResult:
@@ -86,97 +62,94 @@ def check_perceptron_predict(fn: Callable) -> CheckResult:
     w_seed, b_seed = np.array([1.0, -1.0]), 10.0
     cases = [
         Case("the seed example w = (1, -1), b = 10 on 4 points",
-             (np.array([[0.0, 0.0], [0.0, 20.0], [15.0, 5.0], [2.0, 30.0]]), w_seed, b_seed), None),
-        Case("200 random points in 2-D", (rng.normal(size=(200, 2)) * 10, np.array([0.5, 2.0]), -3.0), None),
-        Case("points in 3-D (a plane as boundary)", (rng.normal(size=(50, 3)), np.array([1.0, -2.0, 0.5]), 0.3), None,
-             "do not assume two inputs: use X @ w"),
+             (np.array([[0.0, 0.0], [0.0, 20.0], [15.0, 5.0], [2.0, 30.0]]), w_seed, b_seed)),
+        Case("200 random points in 2-D", (rng.normal(size=(200, 2)) * 10, np.array([0.5, 2.0]), -3.0)),
+        Case("points in 3-D (a plane as boundary)", (rng.normal(size=(50, 3)), np.array([1.0, -2.0, 0.5]), 0.3),
+             hint="do not assume two inputs: use X @ w"),
         Case("points exactly on the line (s = 0)", (np.array([[0.0, 10.0], [5.0, 15.0], [1.0, 0.0]]), w_seed, b_seed),
-             None, "the convention here: s >= 0 gives class 1"),
-        Case("a single point as a (1, 2) batch", (np.array([[3.0, 1.0]]), w_seed, b_seed), None),
+             hint="the convention here: s >= 0 gives class 1"),
+        Case("a single point as a (1, 2) batch", (np.array([[3.0, 1.0]]), w_seed, b_seed)),
     ]
-    for case in cases:
-        case.expected = _predict_validator(*case.args)
-    return run_check("perceptron_predict", fn, cases, reference=reference_perceptron_predict)
+    return run_check("perceptron_predict", fn, cases, reference=perceptron_predict, diagnose=_predict_problem)
 
 
 # ----------------------------------------------------------------------------- sigmoid
-def _sigmoid_validator(s, a, tol) -> Callable[[Any], str | None]:
-    expected = reference_sigmoid(s, a)
-
-    def validate(out: Any) -> str | None:
+def _sigmoid_problem(out: Any, s: Any, a: float, tol: float) -> str | None:
+    expected = sigmoid(s, a)
+    problem = array_problem(out, expected.shape)
+    if problem is not None:
         got = as_float_array(out)
-        if got is None:
-            return f"returned {type(out).__name__}, expected a number or an array"
-        if got.shape != expected.shape:
-            return f"wrong shape: returned {got.shape}, expected {expected.shape} (apply it elementwise)"
-        if np.any(np.isnan(got)):
-            return ("NaN for large |s|: exp(-s) / (1 + exp(-s)) gives inf/inf; "
-                    "write it as 1 / (1 + exp(-a * s))")
-        if rel_error(got, expected) <= tol:
-            return None
-        if rel_error(got, 1 - expected) <= tol:
-            return "the sign of the exponent is flipped: 1 / (1 + exp(-a * s)), with a minus"
-        if a != 1 and rel_error(got, reference_sigmoid(s, 1.0)) <= tol:
-            return "the slope a is ignored: multiply s by a inside the exponential"
-        if rel_error(got, reference_sigmoid(s, 1.0 / a)) <= tol:
-            return "a divides s instead of multiplying it: exp(-a * s)"
-        if np.any(got < 0) or np.any(got > 1):
-            return "values outside [0, 1]: a sigmoid is a probability"
-        return f"wrong values: rel_error {rel_error(got, expected):.1e} > tolerance {tol:.0e}"
-    return validate
+        if got is not None and got.shape != expected.shape:
+            problem += " (apply it elementwise)"
+        return problem
+    got = as_float_array(out)
+    if rel_error(got, expected) <= tol:
+        return None
+    if rel_error(got, 1 - expected) <= tol:
+        return "the sign of the exponent is flipped: 1 / (1 + exp(-a * s)), with a minus"
+    if a != 1 and rel_error(got, sigmoid(s, 1.0)) <= tol:
+        return "the slope a is ignored: multiply s by a inside the exponential"
+    if rel_error(got, sigmoid(s, 1.0 / a)) <= tol:
+        return "a divides s instead of multiplying it: exp(-a * s)"
+    if np.any(got < 0) or np.any(got > 1):
+        return "values outside [0, 1]: a sigmoid is a probability"
+    return f"wrong values: rel_error {rel_error(got, expected):.1e} > tolerance {tol:.0e}"
 
 
 def check_sigmoid(fn: Callable, tol: float = 1e-7) -> CheckResult:
     """Check ``fn(s, a=1.0)``, the sigmoid ``1 / (1 + exp(-a s))``: zero, the seed's 81 %
-    example, arrays, the slope ``a`` and large ``|s|``.
+    example, arrays, the slope ``a`` and large ``|s|``, where ``np.exp`` must not overflow
+    (NumPy's overflow warnings fail the check).
 
     Usage: ``sigmoid = check_sigmoid(sigmoid).use``.
     """
+    stable = ("np.exp(1000) overflows: use np.exp(-np.logaddexp(0, -a * s)), or two branches "
+              "that only ever take exp of -|a s| (exp(-a s) for s >= 0, exp(a s) for s < 0)")
     cases = [
-        Case("s = 0 gives 0.5", (0.0, 1.0), None),
-        Case("the seed's car example, s = 1.45 gives about 0.81", (1.45, 1.0), None),
-        Case("an array of scores", (np.linspace(-6, 6, 13), 1.0), None, "use np.exp, which works elementwise"),
-        Case("a steeper slope a = 3", (np.array([-1.0, 0.2, 1.0]), 3.0), None),
-        Case("a gentler slope a = 0.5", (np.array([-2.0, 0.5, 4.0]), 0.5), None),
-        Case("large |s|: s = -1000 and 1000", (np.array([-1000.0, 1000.0]), 1.0), None),
+        Case("s = 0 gives 0.5", (0.0, 1.0)),
+        Case("the seed's car example, s = 1.45 gives about 0.81", (1.45, 1.0)),
+        Case("an array of scores", (np.linspace(-6, 6, 13), 1.0), hint="use np.exp, which works elementwise"),
+        Case("a steeper slope a = 3", (np.array([-1.0, 0.2, 1.0]), 3.0)),
+        Case("a gentler slope a = 0.5", (np.array([-2.0, 0.5, 4.0]), 0.5)),
+        Case("large negative s = -1000 (gives 0, without overflow)", (np.array([-1000.0, -40.0]), 1.0),
+             hint=stable),
+        Case("large positive s = 1000 (gives 1, without overflow)", (np.array([40.0, 1000.0]), 1.0),
+             hint=stable),
+        Case("large |a s| from the slope: a = 50, s = -30 and 30", (np.array([-30.0, 30.0]), 50.0),
+             hint=stable),
     ]
-    for case in cases:
-        case.expected = _sigmoid_validator(*case.args, tol)
-    return run_check("sigmoid", fn, cases, reference=reference_sigmoid)
+    return run_check("sigmoid", fn, cases, reference=sigmoid, diagnose=partial(_sigmoid_problem, tol=tol),
+                     fail_on_warnings=True)
 
 
 # ----------------------------------------------------------------------------- update rule
-def _update_validator(w, b, x, t, lr, tol=1e-9) -> Callable[[Any], str | None]:
-    w_exp, b_exp = reference_perceptron_update(w, b, x, t, lr)
+def _update_problem(out: Any, w: np.ndarray, b: float, x: np.ndarray, t: int, lr: float) -> str | None:
+    tol = 1e-9
+    w_exp, b_exp = perceptron_update(w, b, x, t, lr)
     y = int(np.dot(w, x) + b >= 0)
-
-    def validate(out: Any) -> str | None:
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            return "return a pair (w_new, b_new)"
-        w_got, b_got = as_float_array(out[0]), as_float_array(out[1])
-        if w_got is None or b_got is None or b_got.size != 1:
-            return "w_new must be an array like w and b_new one number"
-        if w_got.shape != np.shape(w):
-            return f"w_new has shape {w_got.shape}, expected {np.shape(w)} like w"
-        b_got = float(b_got.reshape(()))
-        w_ok = rel_error(w_got, w_exp) <= tol
-        b_ok = abs(b_got - b_exp) <= tol * max(1, abs(b_exp))
-        if w_ok and b_ok:
-            return None
-        if y == t:
-            return "the point is already classified correctly, nothing should change: the step is lr * (t - y)"
-        if np.allclose(w_got, w) and np.isclose(b_got, b):
-            return "nothing changed for a misclassified point: add lr * (t - y) * x to w and lr * (t - y) to b"
-        if rel_error(w_got, w - (w_exp - w)) <= tol:
-            return "w moved the wrong way: the step is + lr * (t - y) * x with (t - y), not (y - t)"
-        if w_ok and np.isclose(b_got, b):
-            return "the bias was not updated: b_new = b + lr * (t - y)"
-        if rel_error(w_got, w + (t - y) * np.asarray(x)) <= tol and lr != 1:
-            return "the learning rate is ignored: multiply the step by lr"
-        if not w_ok:
-            return f"w_new = {np.round(w_got, 4)}, expected {np.round(w_exp, 4)}"
-        return f"b_new = {b_got:.4g}, expected {b_exp:.4g}"
-    return validate
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return "return a pair (w_new, b_new)"
+    problem = array_problem(out[0], np.shape(w), "w_new") or array_problem(one_number(out[1]), (), "b_new")
+    if problem is not None:
+        return problem + ": w_new must be an array like w and b_new one number"
+    w_got, b_got = as_float_array(out[0]), float(as_float_array(out[1]).reshape(()))
+    w_ok = rel_error(w_got, w_exp) <= tol
+    b_ok = abs(b_got - b_exp) <= tol * max(1, abs(b_exp))
+    if w_ok and b_ok:
+        return None
+    if y == t:
+        return "the point is already classified correctly, nothing should change: the step is lr * (t - y)"
+    if np.allclose(w_got, w) and np.isclose(b_got, b):
+        return "nothing changed for a misclassified point: add lr * (t - y) * x to w and lr * (t - y) to b"
+    if rel_error(w_got, w - (w_exp - w)) <= tol:
+        return "w moved the wrong way: the step is + lr * (t - y) * x with (t - y), not (y - t)"
+    if w_ok and np.isclose(b_got, b):
+        return "the bias was not updated: b_new = b + lr * (t - y)"
+    if rel_error(w_got, w + (t - y) * np.asarray(x)) <= tol and lr != 1:
+        return "the learning rate is ignored: multiply the step by lr"
+    if not w_ok:
+        return f"w_new = {np.round(w_got, 4)}, expected {np.round(w_exp, 4)}"
+    return f"b_new = {b_got:.4g}, expected {b_exp:.4g}"
 
 
 def check_perceptron_update(fn: Callable) -> CheckResult:
@@ -186,12 +159,10 @@ def check_perceptron_update(fn: Callable) -> CheckResult:
     """
     w = np.array([1.0, -1.0])
     cases = [
-        Case("a correctly classified point (t = 1, s > 0): no change", (w, 10.0, np.array([5.0, 2.0]), 1, 0.5), None),
-        Case("a correctly classified point (t = 0, s < 0): no change", (w, 10.0, np.array([0.0, 20.0]), 0, 0.5), None),
-        Case("a missed class-1 point: w moves towards x", (w, 10.0, np.array([0.0, 25.0]), 1, 0.5), None),
-        Case("a missed class-0 point: w moves away from x", (w, 10.0, np.array([4.0, 1.0]), 0, 0.1), None),
-        Case("3 inputs, learning rate 1", (np.array([0.2, -0.4, 0.1]), -1.0, np.array([1.0, 2.0, -3.0]), 1, 1.0), None),
+        Case("a correctly classified point (t = 1, s > 0): no change", (w, 10.0, np.array([5.0, 2.0]), 1, 0.5)),
+        Case("a correctly classified point (t = 0, s < 0): no change", (w, 10.0, np.array([0.0, 20.0]), 0, 0.5)),
+        Case("a missed class-1 point: w moves towards x", (w, 10.0, np.array([0.0, 25.0]), 1, 0.5)),
+        Case("a missed class-0 point: w moves away from x", (w, 10.0, np.array([4.0, 1.0]), 0, 0.1)),
+        Case("3 inputs, learning rate 1", (np.array([0.2, -0.4, 0.1]), -1.0, np.array([1.0, 2.0, -3.0]), 1, 1.0)),
     ]
-    for case in cases:
-        case.expected = _update_validator(*case.args)
-    return run_check("perceptron_update", fn, cases, reference=reference_perceptron_update)
+    return run_check("perceptron_update", fn, cases, reference=perceptron_update, diagnose=_update_problem)

@@ -1,5 +1,6 @@
 """Checkers for lesson 03 (MLP and backpropagation): the ReLU backward pass, the backward
-pass of a 2-layer MLP, and the parameter count.
+pass of a 2-layer MLP, and the parameter count. The reference implementations live in
+:mod:`course_utils.numpy_nn`.
 
 Usage::
 
@@ -9,83 +10,45 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import partial
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, as_float_array, check_value, rel_error, run_check
-
-__all__ = ["reference_relu_backward", "reference_mlp_forward", "reference_mlp_backward",
-           "reference_mlp_n_params",
-           "check_relu_backward", "check_mlp_backward", "check_n_params"]
-
-GRAD_KEYS = ("W1", "b1", "W2", "b2")
-
-
-# ----------------------------------------------------------------------------- references
-def reference_relu_backward(dout: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Gradient through ``h = max(z, 0)``: ``dout`` where ``z > 0``, else 0 (0 at ``z = 0``).
-
-    Usage: ``dz1 = reference_relu_backward(dh, z1)``.
-    """
-    return np.asarray(dout) * (np.asarray(z) > 0)
-
-
-def reference_mlp_forward(params: dict, X: np.ndarray):
-    """Scores of the 2-layer MLP ``relu(X W1 + b1) W2 + b2`` and the cache ``(X, z1, h)``.
-
-    Usage: ``scores, cache = reference_mlp_forward(params, X)``.
-    """
-    z1 = X @ params["W1"] + params["b1"]
-    h = np.maximum(z1, 0)
-    return h @ params["W2"] + params["b2"], (X, z1, h)
-
-
-def reference_mlp_backward(params: dict, cache: tuple, dscores: np.ndarray) -> dict:
-    """Gradients ``{"W1", "b1", "W2", "b2"}`` of the loss, given ``dscores = dL/dscores``.
-
-    Usage: ``grads = reference_mlp_backward(params, cache, dscores)``.
-    """
-    X, z1, h = cache
-    grads = {"W2": h.T @ dscores, "b2": dscores.sum(axis=0)}
-    dz1 = reference_relu_backward(dscores @ params["W2"].T, z1)
-    grads["W1"] = X.T @ dz1
-    grads["b1"] = dz1.sum(axis=0)
-    return grads
-
-
-def reference_mlp_n_params(sizes: tuple[int, ...]) -> int:
-    """Number of weights and biases of a fully connected network with layer ``sizes``.
-
-    Usage: ``reference_mlp_n_params((784, 128, 10))`` (101,770).
-    """
-    return int(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    check_value,
+    rel_error,
+    run_check,
+)
+from course_utils.numpy_nn import MLP_PARAM_KEYS, mlp_backward, mlp_forward, mlp_n_params, relu_backward
 
 
 # ----------------------------------------------------------------------------- ReLU backward
-def _relu_validator(dout, z, tol=1e-12) -> Callable[[Any], str | None]:
-    expected = reference_relu_backward(dout, z)
-
-    def validate(out: Any) -> str | None:
+def _relu_problem(out: Any, dout: np.ndarray, z: np.ndarray) -> str | None:
+    tol = 1e-12
+    expected = relu_backward(dout, z)
+    problem = array_problem(out, expected.shape)
+    if problem is not None:
         got = as_float_array(out)
-        if got is None:
-            return f"returned {type(out).__name__}, expected an array like dout"
-        if got.shape != expected.shape:
-            return f"wrong shape: returned {got.shape}, expected {expected.shape} (the shape of dout)"
-        if np.any(np.isnan(got)):
-            return "returned NaN"
-        if rel_error(got, expected) <= tol:
-            return None
-        if rel_error(got, np.maximum(z, 0)) <= tol:
-            return "this is the forward pass max(z, 0): the backward pass passes dout through where z > 0"
-        if rel_error(got, (z > 0).astype(float)) <= tol:
-            return "returned only the mask (z > 0): multiply it by the upstream gradient dout"
-        if rel_error(got, dout * (z >= 0)) <= tol:
-            return "at z = 0 the gradient should be 0 here (z > 0, the convention TensorFlow uses)"
-        if rel_error(got, dout * (dout > 0)) <= tol:
-            return "masked with dout > 0: the mask comes from the ReLU's input z (z > 0)"
-        return f"wrong values: rel_error {rel_error(got, expected):.1e}"
-    return validate
+        return problem + (" (the shape of dout)" if got is not None and got.shape != expected.shape else "")
+    got = as_float_array(out)
+    if rel_error(got, expected) <= tol:
+        return None
+    if rel_error(got, np.maximum(z, 0)) <= tol:
+        return "this is the forward pass max(z, 0): the backward pass passes dout through where z > 0"
+    if rel_error(got, (z > 0).astype(float)) <= tol:
+        return "returned only the mask (z > 0): multiply it by the upstream gradient dout"
+    if rel_error(got, dout * (z >= 0)) <= tol:
+        return "at z = 0 the gradient should be 0 here (z > 0, the convention TensorFlow uses)"
+    if rel_error(got, dout * (dout > 0)) <= tol:
+        return "masked with dout > 0: the mask comes from the ReLU's input z (z > 0)"
+    return f"wrong values: rel_error {rel_error(got, expected):.1e}"
 
 
 def check_relu_backward(fn: Callable) -> CheckResult:
@@ -96,50 +59,47 @@ def check_relu_backward(fn: Callable) -> CheckResult:
     rng = np.random.default_rng(5)
     z = rng.normal(size=(4, 6))
     cases = [
-        Case("a (4, 6) batch", (rng.normal(size=(4, 6)), z), None),
-        Case("dout = 1 everywhere", (np.ones(5), np.array([-2.0, -0.5, 0.5, 1.0, 3.0])), None),
-        Case("negative upstream gradients", (np.array([-1.0, -2.0, 3.0, -4.0]), np.array([1.0, -1.0, 2.0, 2.0])), None),
-        Case("z exactly 0", (np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.0, 1.0])), None,
-             "use z > 0 (strict)"),
+        Case("a (4, 6) batch", (rng.normal(size=(4, 6)), z)),
+        Case("dout = 1 everywhere", (np.ones(5), np.array([-2.0, -0.5, 0.5, 1.0, 3.0]))),
+        Case("negative upstream gradients", (np.array([-1.0, -2.0, 3.0, -4.0]), np.array([1.0, -1.0, 2.0, 2.0]))),
+        Case("z exactly 0", (np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.0, 1.0])), hint="use z > 0 (strict)"),
     ]
-    for case in cases:
-        case.expected = _relu_validator(*case.args)
-    return run_check("relu_backward", fn, cases, reference=reference_relu_backward)
+    return run_check("relu_backward", fn, cases, reference=relu_backward, diagnose=_relu_problem)
 
 
 # ----------------------------------------------------------------------------- MLP backward
-def _mlp_validator(params, cache, dscores, tol) -> Callable[[Any], str | None]:
-    expected = reference_mlp_backward(params, cache, dscores)
-    X, z1, h = cache
-    dz_no_mask = dscores @ params["W2"].T
+_MLP_SHAPE_HINTS = {"b1": "sum dz1 over the batch (axis=0)", "b2": "sum dscores over the batch (axis=0)",
+                    "W1": "X.T @ dz1", "W2": "h.T @ dscores"}
 
-    def validate(out: Any) -> str | None:
-        if not isinstance(out, dict):
-            return f"returned {type(out).__name__}, expected a dict with keys {', '.join(GRAD_KEYS)}"
-        missing = [k for k in GRAD_KEYS if k not in out]
-        if missing:
-            return f"the dict lacks {', '.join(missing)}"
-        for key in GRAD_KEYS:
+
+def _mlp_problem(out: Any, params: dict[str, np.ndarray], cache: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 dscores: np.ndarray, tol: float) -> str | None:
+    expected = mlp_backward(params, cache, dscores)
+    X, z1, h = cache
+    if not isinstance(out, dict):
+        return f"returned {type(out).__name__}, expected a dict with keys {', '.join(MLP_PARAM_KEYS)}"
+    missing = [k for k in MLP_PARAM_KEYS if k not in out]
+    if missing:
+        return f"the dict lacks {', '.join(missing)}"
+    for key in MLP_PARAM_KEYS:
+        problem = array_problem(out[key], expected[key].shape, f"grads['{key}']")
+        if problem is not None:
             got = as_float_array(out[key])
-            if got is None or got.shape != expected[key].shape:
-                shape = None if got is None else got.shape
-                hint = {"b1": "sum dz1 over the batch (axis=0)", "b2": "sum dscores over the batch (axis=0)",
-                        "W1": "X.T @ dz1", "W2": "h.T @ dscores"}[key]
-                return f"grads['{key}'] has shape {shape}, expected {expected[key].shape} like params['{key}']: {hint}"
-            if not np.all(np.isfinite(got)):
-                return f"grads['{key}'] contains NaN or inf"
-        wrong = [k for k in GRAD_KEYS if rel_error(out[k], expected[k]) > tol]
-        if not wrong:
-            return None
-        if "W2" in wrong and rel_error(out["W2"], z1.T @ dscores) <= 1e-9:
-            return "grads['W2'] uses z1: the second layer sees h = relu(z1), so dW2 = h.T @ dscores"
-        if "W1" in wrong and rel_error(out["W1"], X.T @ dz_no_mask) <= 1e-9:
-            return "the ReLU is missing from the backward pass: multiply dh by (z1 > 0) before dW1 and db1"
-        if "W1" in wrong and rel_error(out["W1"], X.T @ (dz_no_mask * (h > 0) * h)) <= 1e-9:
-            return "dz1 multiplied by h: the ReLU's local gradient is the mask (z1 > 0), not h"
-        return "wrong values in " + ", ".join(f"grads['{k}'] (rel_error {rel_error(out[k], expected[k]):.1e})"
-                                              for k in wrong)
-    return validate
+            if got is not None and got.shape == expected[key].shape:  # the right shape, so NaN or inf
+                return problem
+            return f"{problem} like params['{key}']: {_MLP_SHAPE_HINTS[key]}"
+    wrong = [k for k in MLP_PARAM_KEYS if rel_error(out[k], expected[k]) > tol]
+    if not wrong:
+        return None
+    dz_no_mask = dscores @ params["W2"].T
+    if "W2" in wrong and rel_error(out["W2"], z1.T @ dscores) <= 1e-9:
+        return "grads['W2'] uses z1: the second layer sees h = relu(z1), so dW2 = h.T @ dscores"
+    if "W1" in wrong and rel_error(out["W1"], X.T @ dz_no_mask) <= 1e-9:
+        return "the ReLU is missing from the backward pass: multiply dh by (z1 > 0) before dW1 and db1"
+    if "W1" in wrong and rel_error(out["W1"], X.T @ (dz_no_mask * (h > 0) * h)) <= 1e-9:
+        return "dz1 multiplied by h: the ReLU's local gradient is the mask (z1 > 0), not h"
+    return "wrong values in " + ", ".join(f"grads['{k}'] (rel_error {rel_error(out[k], expected[k]):.1e})"
+                                          for k in wrong)
 
 
 def check_mlp_backward(fn: Callable, tol: float = 1e-7) -> CheckResult:
@@ -156,12 +116,10 @@ def check_mlp_backward(fn: Callable, tol: float = 1e-7) -> CheckResult:
         params = {"W1": rng.normal(size=(d, hdim)), "b1": rng.normal(size=hdim) * 0.5,
                   "W2": rng.normal(size=(hdim, c)), "b2": rng.normal(size=c)}
         X = rng.normal(size=(n, d))
-        _, cache = reference_mlp_forward(params, X)
+        _, cache = mlp_forward(params, X)
         dscores = rng.normal(size=(n, c))
-        cases.append(Case(description, (params, cache, dscores), None))
-    for case in cases:
-        case.expected = _mlp_validator(*case.args, tol)
-    return run_check("mlp_backward", fn, cases, reference=reference_mlp_backward)
+        cases.append(Case(description, (params, cache, dscores)))
+    return run_check("mlp_backward", fn, cases, reference=mlp_backward, diagnose=partial(_mlp_problem, tol=tol))
 
 
 # ----------------------------------------------------------------------------- parameter count
@@ -170,8 +128,8 @@ def check_n_params(value: Any, sizes: tuple[int, ...] = (784, 128, 10)) -> Check
 
     Usage: ``check_n_params(n_params, sizes=(784, 128, 10))``.
     """
-    expected = reference_mlp_n_params(sizes)
-    weights_only = int(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
+    expected = mlp_n_params(sizes)
+    weights_only = int(sum(a * b for a, b in pairwise(sizes)))
     first_only = sizes[0] * sizes[1] + sizes[1]
     hint = f"each layer a -> b has a * b weights and b biases; the layers are {' -> '.join(map(str, sizes))}"
     try:
@@ -182,6 +140,6 @@ def check_n_params(value: Any, sizes: tuple[int, ...] = (784, 128, 10)) -> Check
         hint = "the biases are missing: each layer a -> b also has b biases"
     elif number == first_only:
         hint = "only the first layer is counted: add the output layer's weights and biases"
-    elif number == sum(a * b + a for a, b in zip(sizes[:-1], sizes[1:])):
+    elif number == sum(a * b + a for a, b in pairwise(sizes)):
         hint = "one bias per output unit, not per input: a layer a -> b has b biases"
     return check_value("number of parameters", value, expected, tol=0, hint=hint, reference=expected)

@@ -1,5 +1,8 @@
 """Checkers for lesson 04 (convolutions): output size, dilated kernels, receptive fields.
 
+The references are in :mod:`course_utils.conv`: ``conv_output_size``, ``dilate_kernel`` and
+``receptive_field``.
+
 Usage::
 
     from course_utils.exercises.lesson04 import check_output_size
@@ -8,45 +11,36 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, run_check
-from course_utils.conv import conv_output_size, receptive_field
+from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
+from course_utils.conv import conv_output_size, dilate_kernel, receptive_field
 
 
-def reference_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """``floor((n + 2p - d(k-1) - 1) / s) + 1``. Usage: ``reference_output_size(28, 3, 2, 1) == 14``."""
-    return conv_output_size(n, k, stride, int(padding), dilation)
-
-
-def reference_dilate_kernel(w: np.ndarray, d: int) -> np.ndarray:
-    """Insert ``d - 1`` zeros between the taps of a ``(kh, kw, C, F)`` kernel.
-
-    Usage: ``reference_dilate_kernel(w, 2).shape[:2] == (5, 5)`` for a 3x3 kernel.
-    """
-    w = np.asarray(w)
-    kh, kw = w.shape[:2]
-    out = np.zeros((d * (kh - 1) + 1, d * (kw - 1) + 1) + w.shape[2:], dtype=w.dtype)
-    out[::d, ::d] = w
-    return out
-
-
-def reference_receptive_fields(layers: list[tuple[int, int, int]]) -> list[int]:
-    """Receptive field (input pixels) after each ``(kernel, stride, dilation)`` layer.
-
-    Usage: ``reference_receptive_fields([(3, 1, 1)] * 3) == [3, 5, 7]``.
-    """
+def _receptive_fields(layers: list[tuple[int, int, int]]) -> list[int]:
     return [row["rf"] for row in receptive_field(layers)]
 
 
-def _exact_int(expected: int) -> Callable[[object], str | None]:
-    def validate(out: object) -> str | None:
-        if isinstance(out, bool) or not isinstance(out, (int, np.integer)):
-            return f"returned {type(out).__name__} {out!r}, expected the integer {expected} (use //)"
-        return None if int(out) == expected else f"returned {int(out)}, expected {expected}"
-    return validate
+def _output_size_problem(out: Any, n: int, k: int, stride: int, padding: int, dilation: int) -> str | None:
+    expected = conv_output_size(n, k, stride, padding, dilation)
+    problem = array_problem(out, ())
+    if problem is not None:
+        return f"{problem}: return the integer {expected}"
+    if isinstance(out, bool) or not isinstance(out, (int, np.integer)):
+        return f"returned {type(out).__name__} {out!r}, expected the integer {expected} (use //)"
+    return None if int(out) == expected else f"returned {int(out)}, expected {expected}"
+
+
+def _receptive_fields_problem(out: Any, layers: list[tuple[int, int, int]]) -> str | None:
+    expected = _receptive_fields(layers)
+    problem = array_problem(out, (len(expected),))
+    if problem is not None:
+        return f"{problem}: return a list of {len(expected)} integers, one per layer"
+    got = [int(v) if v == int(v) else float(v) for v in as_float_array(out)]
+    return None if got == expected else f"returned {got}, expected {expected}"
 
 
 def check_output_size(fn: Callable) -> CheckResult:
@@ -60,10 +54,9 @@ def check_output_size(fn: Callable) -> CheckResult:
              2: "divide by the stride, floor, then add 1", 3: "floor, not round or ceil",
              4: "p zeros on both sides, then floor((n + 2p - k) / s) + 1",
              5: "a dilated kernel spans d(k-1)+1 pixels", 6: "a dilated kernel spans d(k-1)+1 pixels"}
-    cases = [Case(f"n={n}, k={k}, stride={s}, padding={p}, dilation={d}", (n, k, s, p, d),
-                  _exact_int(reference_output_size(n, k, s, p, d)), hints[i])
+    cases = [Case(f"n={n}, k={k}, stride={s}, padding={p}, dilation={d}", (n, k, s, p, d), hint=hints[i])
              for i, (n, k, s, p, d) in enumerate(settings)]
-    return run_check("output_size", fn, cases, reference=reference_output_size)
+    return run_check("output_size", fn, cases, reference=conv_output_size, diagnose=_output_size_problem)
 
 
 def check_dilate_kernel(fn: Callable) -> CheckResult:
@@ -76,9 +69,9 @@ def check_dilate_kernel(fn: Callable) -> CheckResult:
     for kh, kw, c, f, d in [(3, 3, 1, 1, 1), (3, 3, 1, 2, 2), (2, 3, 2, 3, 3), (3, 1, 3, 1, 2)]:
         w = rng.normal(size=(kh, kw, c, f))
         cases.append(Case(f"{kh}x{kw} kernel, {c} channel(s), {f} filter(s), d={d}", (w, d),
-                          reference_dilate_kernel(w, d),
+                          dilate_kernel(w, d),
                           "the result spans d(k-1)+1 taps per axis: w goes to out[::d, ::d], zeros elsewhere"))
-    return run_check("dilate_kernel", fn, cases, reference=reference_dilate_kernel)
+    return run_check("dilate_kernel", fn, cases, reference=dilate_kernel)
 
 
 def check_receptive_fields(fn: Callable) -> CheckResult:
@@ -91,16 +84,6 @@ def check_receptive_fields(fn: Callable) -> CheckResult:
               "dilations 1, 2, 4 (Yu & Koltun)": [(3, 1, 1), (3, 1, 2), (3, 1, 4)],
               "stride-2 stem": [(7, 2, 1), (3, 2, 1), (3, 1, 1)]}
     hint = "rf grows by d*(k-1)*jump, where jump is the product of the *earlier* strides"
-
-    def validator(expected: list[int]):
-        def validate(out):
-            try:
-                got = [int(v) for v in out]
-            except (TypeError, ValueError):
-                return f"returned {type(out).__name__}, expected a list of {len(expected)} integers"
-            return None if got == expected else f"returned {got}, expected {expected}"
-        return validate
-
-    cases = [Case(name, (layers,), validator(reference_receptive_fields(layers)), hint)
-             for name, layers in stacks.items()]
-    return run_check("receptive_fields", fn, cases, reference=reference_receptive_fields)
+    cases = [Case(name, (layers,), hint=hint) for name, layers in stacks.items()]
+    return run_check("receptive_fields", fn, cases, reference=_receptive_fields,
+                     diagnose=_receptive_fields_problem)

@@ -1,9 +1,8 @@
-"""Interactive demos (ipywidgets) an instructor can turn live. Each demo is one function,
-self-contained, returning the widget to display.
+"""The perceptron demo of lesson 01: sliders for ``w1``, ``w2`` and ``b`` move the decision line.
 
 Usage::
 
-    from course_utils.widgets import perceptron_boundary_widget
+    from course_utils.widgets.perceptron import perceptron_boundary_widget
     perceptron_boundary_widget()
 """
 
@@ -14,7 +13,7 @@ import numpy as np
 
 # ----------------------------------------------------------------------------- perceptron
 def perceptron_demo_points(n: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two clouds of 2-D points on either side of the seed's line ``x2 = x1 + 10``
+    """Two clouds of 2-D points on either side of the line of Cherubini's slide ``x2 = x1 + 10``
     (``w = (1, -1)``, ``b = 10``): label 1 below the line, 0 above.
 
     Usage: ``X, t = perceptron_demo_points()``.
@@ -100,7 +99,7 @@ def draw_perceptron(ax, X: np.ndarray, w1: float, w2: float, b: float,
         ax.plot(seg[:, 0], seg[:, 1], color="k", linewidth=2.5, label="w1 x1 + w2 x2 + b = 0")
         mid = seg.mean(axis=0)
         norm = np.array([w1, w2]) / np.hypot(w1, w2) * 0.12 * (xlim[1] - xlim[0])
-        ax.annotate("", xy=mid + norm, xytext=mid, arrowprops=dict(arrowstyle="->", lw=2, color="crimson"))
+        ax.annotate("", xy=mid + norm, xytext=mid, arrowprops={"arrowstyle": "->", "lw": 2, "color": "crimson"})
         message = f"Boundary {_line_text(w1, w2, b)} = 0; the red arrow w points to class 1."
     if targets is not None:
         message += f" Accuracy {np.mean(pred == targets):.0%}."
@@ -115,8 +114,8 @@ def perceptron_boundary_widget(X: np.ndarray | None = None, targets: np.ndarray 
     """Sliders for ``w1``, ``w2`` and ``b`` that move the perceptron's line and recolour the
     points. Any slider position works, ``w1 = w2 = 0`` included (a message replaces the line).
 
-    Returns an ``ipywidgets.VBox``; its ``sliders`` dict, ``status`` label and ``update()``
-    are there for tests. Usage: ``perceptron_boundary_widget()`` as a cell's last line.
+    Returns an ``ipywidgets.VBox``: the three sliders, a status line (``HTML``) and the figure.
+    Usage: ``perceptron_boundary_widget()`` as a cell's last line.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
@@ -152,6 +151,4 @@ def perceptron_boundary_widget(X: np.ndarray | None = None, targets: np.ndarray 
     for slider in sliders.values():
         slider.observe(update, names="value")
     update()
-    box = widgets.VBox([*sliders.values(), status, out])
-    box.sliders, box.status, box.update = sliders, status, update
-    return box
+    return widgets.VBox([*sliders.values(), status, out])

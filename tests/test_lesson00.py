@@ -1,8 +1,9 @@
-"""Each lesson-00 check passes the reference and names the fault of wrong implementations."""
+"""Lesson 00 (images as arrays): each check passes the reference and names the fault of wrong implementations."""
 
 import numpy as np
 import pytest
 
+from course_utils import images
 from course_utils.exercises import lesson00 as ex
 
 
@@ -11,9 +12,9 @@ def _messages(result):
 
 
 def test_references_pass_quietly(capsys):
-    assert ex.check_to_grayscale(ex.reference_to_grayscale).passed
-    assert ex.check_frobenius_inner(ex.reference_frobenius_inner).passed
-    assert ex.check_cosine_similarity(ex.reference_cosine_similarity).passed
+    assert ex.check_to_grayscale(images.to_grayscale).passed
+    assert ex.check_frobenius_inner(images.frobenius_inner).passed
+    assert ex.check_cosine_similarity(images.cosine_similarity).passed
     assert "WRONG" not in capsys.readouterr().out
 
 
@@ -25,7 +26,7 @@ def test_references_pass_quietly(capsys):
 ])
 def test_grayscale_faults_are_named(wrong, fault):
     result = ex.check_to_grayscale(wrong)
-    assert not result.passed and fault in _messages(result) and result.use is ex.reference_to_grayscale
+    assert not result.passed and fault in _messages(result) and result.use is images.to_grayscale
 
 
 @pytest.mark.parametrize("wrong, fault", [
@@ -53,7 +54,7 @@ def test_not_done_hands_over_the_reference(capsys):
     def stub(a, b):
         raise NotImplementedError("exercise")
     result = ex.check_cosine_similarity(stub)
-    assert result.not_done and result.use is ex.reference_cosine_similarity
+    assert result.not_done and result.use is images.cosine_similarity
     assert "not done yet" in capsys.readouterr().out
 
 

@@ -1,8 +1,8 @@
-"""The conv explorer: pick kernel, stride, padding and dilation; see the output map and its shape.
+"""The conv explorer of lesson 04: pick kernel, stride, padding and dilation; see the output map and its shape.
 
 Usage::
 
-    from course_utils.conv_widgets import conv_explorer, show_conv
+    from course_utils.widgets.conv_explorer import conv_explorer, show_conv
     conv_explorer(image)                 # sliders (ipywidgets)
     show_conv(image, "edge", 3, 2, "same", 1)   # one static figure, no widgets
 """

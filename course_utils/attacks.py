@@ -1,0 +1,295 @@
+"""Adversarial attacks: reference FGSM, PGD (L-inf and L2) and Carlini-Wagner L2, and how to score them.
+
+Lesson 09_adversarial_attacks derives these step by step; 10_adversarial_training uses them to
+make training batches and to measure robustness. Conventions: images ``x`` are float arrays
+``(N, H, W, C)`` in [0, 1], labels ``y`` are integers ``(N,)``, results are float32 arrays clipped
+to [0, 1]. Losses are computed on the logits (``course_utils.models.logits_model``), never on
+saturated softmax probabilities, in batches of ``batch_size`` images.
+
+Primary sources: Goodfellow, Shlens & Szegedy (2015), "Explaining and harnessing adversarial
+examples" (FGSM); Kurakin, Goodfellow & Bengio (2017), "Adversarial examples in the physical
+world" (iterative FGSM) and "Adversarial machine learning at scale" (label leaking);
+Madry et al. (2018), "Towards deep learning models resistant to adversarial attacks" (PGD);
+Carlini & Wagner (2017), "Towards evaluating the robustness of neural networks" (C&W L2).
+
+Usage::
+
+    from course_utils.attacks import fgsm, pgd, carlini_wagner_l2, robust_accuracy, accuracy_vs_eps
+    x_adv = fgsm(model, x, y, eps=0.1)
+    x_adv = pgd(model, x, y, eps=0.1, alpha=0.01, steps=40)
+    acc = robust_accuracy(model, x, y, pgd, eps=0.1, alpha=0.01, steps=40)
+    accs = accuracy_vs_eps(model, x, y, fgsm, [0.0, 0.05, 0.1, 0.2])
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from course_utils.models import logits_model
+
+if TYPE_CHECKING:
+    import keras
+
+NORMS = ("linf", "l2")
+TOLERANCE = 1e-6  # how far outside [0, 1] an input may stray (rounding) before it is rejected
+
+
+def _check_inputs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=np.float32)
+    y = np.asarray(y)
+    if x.ndim != 4:
+        raise ValueError(f"x must be 4-D (N, H, W, C), got shape {x.shape}")
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"y must be 1-D with len(y) == len(x) == {len(x)}, got shape {y.shape}")
+    if not np.all((x >= -TOLERANCE) & (x <= 1 + TOLERANCE)):
+        raise ValueError(f"x must lie in [0, 1] (tolerance {TOLERANCE}), got values in "
+                         f"[{np.nanmin(x):.4g}, {np.nanmax(x):.4g}] (or NaN)")
+    return np.clip(x, 0.0, 1.0), y.astype(np.int32)
+
+
+def _check_bound(name: str, value: float | np.ndarray, bound: float, inclusive: bool = True) -> None:
+    values = np.asarray(value, dtype=np.float64)
+    if not np.all(values >= bound if inclusive else values > bound):
+        shown = value if values.ndim == 0 else f"a minimum of {values.min()}"
+        raise ValueError(f"{name} must be {'>=' if inclusive else '>'} {bound}, got {shown}")
+
+
+def _per_example(name: str, value: float | np.ndarray, n: int, inclusive: bool = True) -> np.ndarray:
+    """A budget >= 0 (or > 0): a number or one per example, as ``(n, 1, 1, 1)`` to broadcast on images."""
+    _check_bound(name, value, 0, inclusive)
+    value = np.asarray(value, dtype=np.float64)
+    if value.ndim > 1 or (value.ndim == 1 and len(value) != n):
+        raise ValueError(f"{name} must be a number or have shape ({n},), got shape {value.shape}")
+    return np.broadcast_to(value, (n,)).reshape(n, 1, 1, 1)
+
+
+def _batches(n: int, batch_size: int) -> list[slice]:
+    _check_bound("batch_size", batch_size, 1)
+    return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+
+
+def _scores(model: keras.Model):
+    """The logits sub-model, rebuilt with a single (not list) input so calling it on a tensor is quiet."""
+    import keras
+
+    scores = logits_model(model)
+    if len(getattr(scores, "inputs", None) or ()) == 1:
+        scores = keras.Model(scores.inputs[0], scores.outputs[0])
+    return scores
+
+
+@functools.lru_cache(maxsize=8)  # compile once per model and image shape, not at every call
+def _gradient_fn(model: keras.Model, image_shape: tuple[int, ...]):
+    """A compiled ``(x, y) -> grad_x`` of the cross-entropy on the logits, each example's own gradient."""
+    import tensorflow as tf
+
+    scores = _scores(model)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32),
+                                  tf.TensorSpec([None], tf.int32)])
+    def gradient(x, y):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=scores(x, training=False))
+        return tape.gradient(loss, x)  # of the sum: each example's own gradient
+
+    return gradient
+
+
+def _l2(a: np.ndarray) -> np.ndarray:
+    """Per-example L2 norms, shape ``(N, 1, 1, 1)``, never below 1e-12 (safe to divide by)."""
+    return np.maximum(np.sqrt(np.sum(np.square(a, dtype=np.float64), axis=(1, 2, 3), keepdims=True)), 1e-12)
+
+
+def _project(x0: np.ndarray, x_adv: np.ndarray, eps: np.ndarray, norm: str) -> np.ndarray:
+    """Into [0, 1], then into the eps-ball around ``x0`` (which keeps it in [0, 1]: x0 is in the box)."""
+    x_adv = np.clip(x_adv.astype(np.float64), 0.0, 1.0)
+    if norm == "linf":
+        x_adv = np.clip(x_adv, x0 - eps, x0 + eps)
+    else:
+        x_adv = x0 + (x_adv - x0) * np.minimum(1.0, eps / _l2(x_adv - x0))
+    return np.clip(x_adv, 0.0, 1.0).astype(np.float32)  # the last clip only for rounding
+
+
+def predicted_labels(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """The model's own predictions (argmax of the logits), as int32 labels ``(N,)``.
+
+    Attacking these instead of the true labels avoids *label leaking* (Kurakin et al. 2017):
+    a model adversarially trained with true-label FGSM can learn to read the label from the
+    perturbation and score better on attacked images than on clean ones.
+    Usage: ``x_adv = fgsm(model, x, predicted_labels(model, x), eps=0.1)``.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    scores = _scores(model)
+    return np.concatenate([np.argmax(np.asarray(scores(x[s], training=False)), axis=-1)
+                           for s in _batches(len(x), batch_size)]).astype(np.int32)
+
+
+def fgsm(model: keras.Model, x: np.ndarray, y: np.ndarray, eps: float | np.ndarray, targeted: bool = False,
+         batch_size: int = 256) -> np.ndarray:
+    """Fast gradient sign method: ``clip(x + eps * sign(grad_x J(x, y)), 0, 1)`` (Goodfellow et al. 2015).
+
+    ``y`` are the true labels (or ``predicted_labels(model, x)`` to avoid label leaking); with
+    ``targeted=True`` they are the target classes and the step descends their loss instead.
+    ``eps`` is a number or one budget per example (shape ``(N,)``).
+    Usage: ``x_adv = fgsm(model, x, y, eps=0.1)``.
+    """
+    x, y = _check_inputs(x, y)
+    eps = _per_example("eps", eps, len(x))
+    gradient = _gradient_fn(model, x.shape[1:])
+    x_adv = np.empty_like(x)
+    for s in _batches(len(x), batch_size):
+        grad = gradient(x[s], y[s]).numpy()
+        direction = -np.sign(grad) if targeted else np.sign(grad)
+        x_adv[s] = np.clip(x[s] + eps[s] * direction, 0.0, 1.0)
+    return x_adv
+
+
+def pgd(model: keras.Model, x: np.ndarray, y: np.ndarray, eps: float | np.ndarray, alpha: float | np.ndarray,
+        steps: int, random_start: bool = True, norm: str = "linf", targeted: bool = False, seed: int = 0,
+        batch_size: int = 256) -> np.ndarray:
+    """Projected gradient descent (Madry et al. 2018); iterative FGSM (Kurakin et al.) without random start.
+
+    Each of ``steps`` steps moves ``alpha`` along ``sign(grad)`` (``norm="linf"``) or
+    ``grad / ||grad||_2`` per example (``norm="l2"``), then projects onto the eps-ball around
+    ``x`` (L-inf: clip each pixel to [x-eps, x+eps]; L2: shrink the perturbation to norm eps)
+    and onto [0, 1]. The random start is uniform in the ball (L2: a Gaussian direction times
+    ``eps * u**(1/d)``), drawn from ``numpy.random.default_rng(seed)``, so the same seed and
+    batch size give the same result. ``targeted=True`` descends the loss of the target ``y``.
+    ``eps`` and ``alpha`` are numbers or one per example (``(N,)``: bisect each image's budget).
+    Usage: ``x_adv = pgd(model, x, y, eps=0.1, alpha=0.01, steps=40)``.
+    """
+    x, y = _check_inputs(x, y)
+    eps, alpha = _per_example("eps", eps, len(x)), _per_example("alpha", alpha, len(x), inclusive=False)
+    _check_bound("steps", steps, 1)
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+    rng = np.random.default_rng(seed)
+    gradient = _gradient_fn(model, x.shape[1:])
+    x_adv = np.empty_like(x)
+    for s in _batches(len(x), batch_size):
+        x0, xa = x[s], x[s].copy()
+        if random_start and norm == "linf":
+            xa = _project(x0, x0 + eps[s] * rng.uniform(-1.0, 1.0, size=x0.shape), eps[s], norm)
+        elif random_start:
+            direction = rng.standard_normal(x0.shape)
+            radius = eps[s] * rng.uniform(size=eps[s].shape) ** (1.0 / x0[0].size)
+            xa = _project(x0, x0 + radius * direction / _l2(direction), eps[s], norm)
+        for _ in range(steps):
+            grad = gradient(xa, y[s]).numpy()
+            if targeted:
+                grad = -grad
+            step = np.sign(grad) if norm == "linf" else grad / _l2(grad)
+            xa = _project(x0, xa + alpha[s] * step, eps[s], norm)
+        x_adv[s] = xa
+    return x_adv
+
+
+@functools.lru_cache(maxsize=8)
+def _cw_gradient_fn(model: keras.Model, image_shape: tuple[int, ...], confidence: float, targeted: bool):
+    """A compiled ``(w, x0, y, c) -> (grad_w of the C&W objective, x_adv, ||x_adv - x0||^2, margin)``."""
+    import tensorflow as tf
+
+    scores = _scores(model)
+    images, vector = tf.TensorSpec([None, *image_shape], tf.float32), tf.TensorSpec([None], tf.float32)
+
+    @tf.function(input_signature=[images, images, tf.TensorSpec([None], tf.int32), vector])
+    def objective_grad(w, x0, y, c):
+        with tf.GradientTape() as tape:
+            tape.watch(w)
+            x_adv = (tf.tanh(w) + 1.0) / 2.0
+            logits = scores(x_adv, training=False)
+            l2 = tf.reduce_sum(tf.square(x_adv - x0), axis=(1, 2, 3))
+            is_label = tf.one_hot(y, tf.shape(logits)[-1]) > 0
+            z_label = tf.reduce_max(tf.where(is_label, logits, -np.inf), axis=-1)
+            z_other = tf.reduce_max(tf.where(is_label, -np.inf, logits), axis=-1)
+            margin = z_other - z_label if targeted else z_label - z_other  # < 0: the attack succeeds
+            loss = tf.reduce_sum(l2 + c * tf.maximum(margin, -confidence))  # f6 of the paper
+        return tape.gradient(loss, w), x_adv, l2, margin
+
+    return objective_grad
+
+
+def _cw_batch(objective_grad, x0: np.ndarray, y: np.ndarray, confidence: float, c: float, steps: int,
+              binary_search_steps: int, lr: float) -> tuple[np.ndarray, np.ndarray]:
+    w0 = np.arctanh(np.clip(2.0 * x0 - 1.0, -1 + 1e-6, 1 - 1e-6)).astype(np.float32)  # finite at 0 and 1
+    lower, upper, const = np.zeros(len(x0)), np.full(len(x0), np.inf), np.full(len(x0), float(c))
+    best_l2, best = np.full(len(x0), np.inf), x0.copy()
+    for _ in range(binary_search_steps):
+        w, m, v, fooled = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), np.zeros(len(x0), dtype=bool)
+        for t in range(1, steps + 1):
+            grad, x_adv, l2, margin = (a.numpy() for a in objective_grad(w, x0, y, const.astype(np.float32)))
+            success = margin < -confidence  # at the iterate the gradient was taken at
+            closer = success & (l2 < best_l2)
+            best_l2[closer], best[closer] = l2[closer], x_adv[closer]
+            fooled |= success
+            m = 0.9 * m + 0.1 * grad  # Adam (Kingma & Ba 2015) on w, as in the paper
+            v = 0.999 * v + 0.001 * grad ** 2
+            w = (w - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)).astype(np.float32)
+        upper = np.where(fooled, np.minimum(upper, const), upper)
+        lower = np.where(fooled, lower, np.maximum(lower, const))
+        const = np.where(np.isfinite(upper), (lower + upper) / 2, const * 10)
+    return best, np.isfinite(best_l2)
+
+
+def carlini_wagner_l2(model: keras.Model, x: np.ndarray, y: np.ndarray, confidence: float = 0.0,
+                      c: float = 1.0, steps: int = 100, binary_search_steps: int = 5, lr: float = 0.01,
+                      targeted: bool = False, batch_size: int = 256,
+                      return_success: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Carlini & Wagner (2017) L2 attack: the smallest L2 perturbation that flips the logits.
+
+    Minimises ``||x_adv - x||_2^2 + c * f6`` over ``w`` with ``x_adv = (tanh(w) + 1) / 2`` (so
+    x_adv is always in [0, 1]), ``f6 = max(Z_y - max_{i!=y} Z_i, -confidence)`` on the logits Z
+    (targeted: ``max(max_{i!=t} Z_i - Z_t, -confidence)``), with Adam (``lr``, ``steps``), and
+    a binary search over ``c`` per example (fooled: upper bound, ``c = (lo + hi) / 2``; not
+    fooled: ``c *= 10`` until an upper bound exists). Keeps the smallest-L2 adversarial found.
+    Examples never fooled are returned UNCHANGED; ``return_success=True`` also returns the
+    boolean mask of the fooled ones (untargeted: already-misclassified ones count, at L2 ~ 0).
+    Usage: ``x_adv, ok = carlini_wagner_l2(model, x, y, steps=100, return_success=True)``.
+    """
+    x, y = _check_inputs(x, y)
+    _check_bound("confidence", confidence, 0)
+    _check_bound("c", c, 0, inclusive=False)
+    _check_bound("lr", lr, 0, inclusive=False)
+    _check_bound("steps", steps, 1)
+    _check_bound("binary_search_steps", binary_search_steps, 1)
+    objective_grad = _cw_gradient_fn(model, x.shape[1:], float(confidence), bool(targeted))
+    x_adv, success = np.empty_like(x), np.zeros(len(x), dtype=bool)
+    for s in _batches(len(x), batch_size):
+        x_adv[s], success[s] = _cw_batch(objective_grad, x[s], y[s], confidence, c, steps,
+                                         binary_search_steps, lr)
+    return (x_adv, success) if return_success else x_adv
+
+
+def perturbation_norms(x: np.ndarray, x_adv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-example L-inf and L2 norms of ``x_adv - x`` (two float64 arrays ``(N,)``).
+
+    Usage: ``linf, l2 = perturbation_norms(x, x_adv)``; ``np.median(l2)``.
+    """
+    delta = (np.asarray(x_adv, dtype=np.float64) - np.asarray(x, dtype=np.float64)).reshape(len(x), -1)
+    return np.abs(delta).max(axis=1, initial=0.0), np.sqrt(np.sum(delta**2, axis=1))
+
+
+def robust_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, attack: Callable[..., np.ndarray],
+                    **kwargs) -> float:
+    """Accuracy of ``model`` on ``attack(model, x, y, **kwargs)``; ``y`` are the true labels.
+
+    Usage: ``robust_accuracy(model, x, y, pgd, eps=0.1, alpha=0.01, steps=40)``.
+    """
+    return float(np.mean(predicted_labels(model, attack(model, x, y, **kwargs)) == np.asarray(y)))
+
+
+def accuracy_vs_eps(model: keras.Model, x: np.ndarray, y: np.ndarray, attack: Callable[..., np.ndarray],
+                    eps_values: list[float], **kwargs) -> list[float]:
+    """Robust accuracy at each eps in ``eps_values`` (a list, same order); eps = 0 is the clean accuracy.
+
+    The attack is not called at eps = 0. Other keyword arguments go to the attack unchanged
+    (for PGD, a fixed ``alpha`` that suits the largest eps).
+    Usage: ``accs = accuracy_vs_eps(model, x, y, fgsm, [0.0, 0.05, 0.1])``.
+    """
+    return [float(np.mean(predicted_labels(model, x) == np.asarray(y))) if eps == 0
+            else robust_accuracy(model, x, y, attack, eps=eps, **kwargs) for eps in eps_values]

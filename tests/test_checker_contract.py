@@ -1,0 +1,79 @@
+"""The contract every lesson's function checker keeps (course_utils.checks): the reference passes
+and is handed on, an undone exercise says so in one line and hands over the reference, strict mode
+raises, a crashing solution gives one line and no traceback. Each lesson's own file tests the
+faults its checkers name."""
+
+import pytest
+
+from course_utils import conv, images, metrics, numpy_nn
+from course_utils.checks import ExerciseFailed
+from course_utils.exercises import lesson00 as l0
+from course_utils.exercises import lesson01 as l1
+from course_utils.exercises import lesson02 as l2
+from course_utils.exercises import lesson03 as l3
+from course_utils.exercises import lesson04 as l4
+from course_utils.exercises import lesson05 as l5
+
+CHECKERS = [
+    (l0.check_to_grayscale, images.to_grayscale),
+    (l0.check_frobenius_inner, images.frobenius_inner),
+    (l0.check_cosine_similarity, images.cosine_similarity),
+    (l1.check_perceptron_predict, numpy_nn.perceptron_predict),
+    (l1.check_sigmoid, numpy_nn.sigmoid),
+    (l1.check_perceptron_update, numpy_nn.perceptron_update),
+    (l2.check_softmax, numpy_nn.softmax),
+    (l2.check_cross_entropy, numpy_nn.cross_entropy),
+    (l2.check_softmax_regression_grad, numpy_nn.softmax_regression_grad),
+    (l3.check_relu_backward, numpy_nn.relu_backward),
+    (l3.check_mlp_backward, numpy_nn.mlp_backward),
+    (l4.check_output_size, conv.conv_output_size),
+    (l4.check_dilate_kernel, conv.dilate_kernel),
+    (l4.check_receptive_fields, l4._receptive_fields),
+    (l5.check_one_vs_rest, metrics.one_vs_rest),
+    (l5.check_specificity, metrics.specificity),
+    (l5.check_top_confusions, metrics.top_confusions),
+]
+IDS = [check.__name__ for check, _ in CHECKERS]
+
+
+def _stub(*_args, **_kwargs):
+    raise NotImplementedError("exercise")
+
+
+@pytest.mark.parametrize(("check", "reference"), CHECKERS, ids=IDS)
+def test_reference_passes_and_is_used(check, reference, capsys):
+    result = check(reference)
+    assert result.passed and not result.not_done and result.use is reference
+    assert "WRONG" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("check", "reference"), CHECKERS, ids=IDS)
+def test_not_done_says_so_and_hands_over_the_reference(check, reference, capsys):
+    result = check(_stub)
+    out = capsys.readouterr().out
+    assert result.not_done and not result.passed and result.use is reference
+    assert "not done yet" in out and "reference" in out and len(out.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("check", "reference"), CHECKERS, ids=IDS)
+def test_strict_mode_raises(check, reference, monkeypatch):
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    with pytest.raises(ExerciseFailed):
+        check(_stub)
+
+
+@pytest.mark.parametrize(("check", "reference"), CHECKERS, ids=IDS)
+def test_a_crashing_solution_gives_one_line_not_a_traceback(check, reference, capsys):
+    def crash(*_args):
+        raise IndexError("index 3 is out of bounds")
+    result = check(crash)
+    out = capsys.readouterr().out
+    assert not result.passed and "raised IndexError" in out and "Traceback" not in out
+
+
+def test_every_checker_of_every_lesson_is_listed():
+    listed = {check for check, _ in CHECKERS}
+    for module in (l0, l1, l2, l3, l4, l5):
+        for name in dir(module):
+            if name.startswith("check_") and getattr(module, name).__module__ == module.__name__:
+                assert getattr(module, name) in listed or name == "check_n_params", f"{module.__name__}.{name}"

@@ -1,0 +1,65 @@
+"""The NumPy convolution and pooling reference (course_utils.conv) matches Keras over a grid of
+settings; a kernel larger than the input is a clear error; the receptive-field formula."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from course_utils import conv
+from course_utils.checks import rel_error
+from course_utils.conv import dilate_kernel
+
+
+# ----------------------------------------------------------------------------- conv reference
+@pytest.fixture(scope="module")
+def keras():
+    return pytest.importorskip("keras")
+
+
+def _keras_conv(keras, x, filters, k, s, p, d):
+    xin = x if isinstance(p, str) else np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+    layer = keras.layers.Conv2D(filters, k, strides=s, dilation_rate=d, dtype="float64",
+                                padding=p if isinstance(p, str) else "valid", bias_initializer="random_normal")
+    y = np.asarray(layer(xin))
+    return y, *layer.get_weights()
+
+
+def test_conv2d_matches_keras_over_a_grid(keras):
+    x = np.random.default_rng(0).normal(size=(2, 9, 8, 3))
+    for k, s, p, d in itertools.product([1, 2, 3, 4], [1, 2, 3], ["valid", "same", 1, 2], [1, 2]):
+        if s > 1 and d > 1:            # Keras refuses this pair
+            continue
+        y, w, b = _keras_conv(keras, x, 4, k, s, p, d)
+        assert conv.conv_output_size(9, k, s, p, d) == y.shape[1]
+        assert conv.conv_output_size(8, k, s, p, d) == y.shape[2]
+        assert rel_error(conv.conv2d(x, w, b, s, p, d), y) < 1e-5, (k, s, p, d)
+        assert rel_error(conv.conv2d_loop(x, w, b, s, p, d), y) < 1e-5, (k, s, p, d)
+
+
+def test_stride_and_dilation_together_equal_a_zero_inserted_kernel():
+    rng = np.random.default_rng(1)
+    x, w = rng.normal(size=(1, 12, 11, 2)), rng.normal(size=(3, 3, 2, 3))
+    y = conv.conv2d(x, w, stride=2, padding=1, dilation=2)
+    assert rel_error(y, conv.conv2d(x, dilate_kernel(w, 2), stride=2, padding=1)) < 1e-12
+    assert rel_error(y, conv.conv2d_loop(x, w, stride=2, padding=1, dilation=2)) < 1e-12
+
+
+@pytest.mark.parametrize("size, stride, padding", itertools.product([2, 3], [None, 1, 2], ["valid", "same"]))
+def test_pooling_matches_keras(keras, size, stride, padding):
+    x = np.random.default_rng(2).normal(size=(2, 7, 8, 3))
+    for layer, fn in [(keras.layers.MaxPooling2D, conv.max_pool2d), (keras.layers.AveragePooling2D, conv.avg_pool2d)]:
+        y = np.asarray(layer(size, stride, padding, dtype="float64")(x))
+        assert rel_error(fn(x, size, stride, padding), y) < 1e-5
+
+
+def test_kernel_larger_than_input_is_a_clear_error():
+    with pytest.raises(ValueError, match="padded input"):
+        conv.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((5, 5, 1, 1)))
+
+
+def test_receptive_field_formula():
+    assert [r["rf"] for r in conv.receptive_field([(3, 1, 1), (2, 2, 1), (3, 1, 1)])] == [3, 4, 8]
+    assert conv.receptive_field([(3, 1, 1), (3, 1, 2), (3, 1, 4)])[-1] == {"rf": 15, "jump": 1}

@@ -1,0 +1,73 @@
+"""Lesson 04 (convolutions): the checkers pass their references and catch wrong implementations
+with a hint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils.exercises import lesson04 as l4
+
+
+def _rf_no_jump(layers):
+    rf, out = 1, []
+    for k, _s, d in layers:
+        rf += d * (k - 1)
+        out.append(rf)
+    return out
+
+
+def _rf_own_stride(layers):
+    rf, jump, out = 1, 1, []
+    for k, s, d in layers:
+        jump *= s
+        rf += d * (k - 1) * jump
+        out.append(rf)
+    return out
+
+
+def _rf_no_dilation(layers):
+    return l4._receptive_fields([(k, s, 1) for k, s, _d in layers])
+
+
+WRONG = {
+    "output_size": (l4.check_output_size, [
+        lambda n, k, s=1, p=0, d=1: (n + 2 * p - k) // s + 1,                  # ignores dilation
+        lambda n, k, s=1, p=0, d=1: (n + p - d * (k - 1) - 1) // s + 1,        # padding on one side only
+        lambda n, k, s=1, p=0, d=1: -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1,  # ceil instead of floor
+        lambda n, k, s=1, p=0, d=1: (n + 2 * p - d * (k - 1) - 1) / s + 1,     # float, not an int
+    ]),
+    "dilate_kernel": (l4.check_dilate_kernel, [
+        lambda w, d: w,                                                         # no dilation
+        lambda w, d: np.kron(w.transpose(2, 3, 0, 1), np.eye(d)[:1].T @ np.eye(d)[:1]).transpose(2, 3, 0, 1),
+        lambda w, d: np.repeat(np.repeat(w, d, axis=0), d, axis=1)[: d * (w.shape[0] - 1) + 1,
+                                                                   : d * (w.shape[1] - 1) + 1],
+    ]),
+    "receptive_fields": (l4.check_receptive_fields, [_rf_no_jump, _rf_own_stride, _rf_no_dilation]),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_wrong_implementations_fail_with_a_hint(name, capsys):
+    check, wrongs = WRONG[name]
+    assert len(wrongs) >= 3
+    for i, wrong in enumerate(wrongs):
+        result = check(wrong)
+        assert not result.passed and not result.not_done, f"{name}: wrong implementation {i} passed"
+        assert "WRONG" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, fault", [
+    (lambda n, k, s=1, p=0, d=1: (n + 2 * p - d * (k - 1) - 1) / s + 1, "expected the integer"),
+    (lambda n, k, s=1, p=0, d=1: None, "returned NoneType"),
+    (lambda n, k, s=1, p=0, d=1: (n + 2 * p - k) // s + 1, "Hint: a dilated kernel spans d(k-1)+1 pixels"),
+])
+def test_output_size_messages(wrong, fault):
+    assert fault in " ".join(l4.check_output_size(wrong).messages)
+
+
+def test_receptive_fields_messages():
+    no_jump = " ".join(l4.check_receptive_fields(_rf_no_jump).messages)
+    assert "WRONG conv-pool-conv-pool-conv: returned [3, 4, 6, 7, 9], expected [3, 4, 8, 10, 18]" in no_jump
+    short = l4.check_receptive_fields(lambda layers: l4._receptive_fields(layers)[:-1])
+    assert "wrong shape" in " ".join(short.messages) and "one per layer" in " ".join(short.messages)

@@ -1,0 +1,73 @@
+"""The widget demos (course_utils/widgets/): any slider position draws or says in one line why not."""
+
+import numpy as np
+import pytest
+
+
+# ----------------------------------------------------------------------------- perceptron
+def test_boundary_segment_cases():
+    from course_utils.widgets.perceptron import boundary_segment
+
+    seg = boundary_segment(1, -1, 10, (0, 20), (0, 40))
+    assert seg is not None and np.allclose(seg[:, 0] - seg[:, 1] + 10, 0)
+    assert boundary_segment(0, 0, 5, (0, 1), (0, 1)) is None            # no line at all
+    assert boundary_segment(0, 1, -100, (0, 1), (0, 1)) is None         # outside the box
+    vertical = boundary_segment(2, 0, -2, (0, 5), (0, 5))                # x1 = 1
+    assert vertical is not None and np.allclose(vertical[:, 0], 1)
+
+
+def test_perceptron_widget_survives_the_slider_limits():
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.perceptron import perceptron_boundary_widget
+
+    box = perceptron_boundary_widget()     # driven through its real children, as a user would
+    s = {c.description: c for c in box.children if isinstance(c, widgets.FloatSlider)}
+    status = next(c for c in box.children if isinstance(c, widgets.HTML))
+    assert set(s) == {"w1", "w2", "b"}
+    assert "Accuracy 100%" in status.value                  # Cherubini's line separates the demo data
+    s["w1"].value, s["w2"].value = 0.0, 0.0
+    assert "No boundary" in status.value and "w1 = w2 = 0" in status.value
+    for w1, w2, b in [(s["w1"].min, s["w2"].max, s["b"].min), (s["w1"].max, 0.0, s["b"].max),
+                      (0.0, s["w2"].min, 0.0), (s["w1"].min, s["w1"].min, s["b"].max)]:
+        s["w1"].value, s["w2"].value, s["b"].value = w1, w2, b
+        assert status.value and "Could not draw" not in status.value
+    plt.close("all")
+
+
+# ----------------------------------------------------------------------------- conv explorer
+@pytest.mark.parametrize("k, stride, padding, dilation", [(1, 1, "valid", 1), (9, 4, "valid", 6), (9, 4, "same", 6),
+                                                          (9, 1, "4", 6), (3, 3, "same", 1), (5, 2, "2", 2)])
+def test_show_conv_survives_every_slider_limit(k, stride, padding, dilation):
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.conv_explorer import show_conv
+
+    fig = show_conv(np.random.default_rng(0).random((28, 28)), "edge", k, stride, padding, dilation)
+    plt.close(fig)
+
+
+def test_impossible_setting_gives_a_clear_message():
+    from course_utils.widgets.conv_explorer import conv_summary, make_kernel
+
+    ok, text = conv_summary(28, 28, 9, 1, "valid", 6)
+    assert not ok and "padded input" in text
+    for name in ("edge", "box", "gauss", "sharpen"):
+        for k in (1, 2, 9):
+            assert make_kernel(name, k).shape == (k, k)
+
+
+def test_conv_explorer_survives_its_limits():
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.conv_explorer import conv_explorer
+
+    demo = conv_explorer(np.zeros((28, 28)))
+    controls = {c.description: c for c in demo.children if isinstance(c, (widgets.IntSlider, widgets.Dropdown))}
+    assert {"kernel", "kernel k", "stride s", "padding", "dilation d"} <= set(controls)
+    for name in ("kernel k", "stride s", "dilation d"):        # every slider pushed to its limit
+        controls[name].value = controls[name].max
+    controls["padding"].value = "same"
+    plt.close("all")
