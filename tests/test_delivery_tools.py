@@ -215,6 +215,20 @@ def test_student_edition_strips_outputs_keeps_metadata_and_leaves_the_original_a
     assert delivery.count_solution_blocks(student) == 0 and delivery.count_solution_blocks(nb) == 2
 
 
+def test_student_edition_keeps_written_questions_and_drops_their_answers():
+    nb = tiny_notebook()
+    question = nbformat.v4.new_markdown_cell("**Question.** Why is the initial loss close to ln 10?",
+                                             metadata={"slideshow": {"slide_type": "subslide"}})
+    answer = nbformat.v4.new_markdown_cell("**Answer.** Ten equally likely classes: -ln(1/10).",
+                                           metadata={"slideshow": {"slide_type": "fragment"},
+                                                     "tags": [delivery.ANSWER_TAG]})
+    nb.cells += [question, answer]
+    student, _ = delivery.student_edition(nb)
+    texts = [delivery.source_text(c) for c in student["cells"]]
+    assert any("**Question.**" in t for t in texts) and not any("**Answer.**" in t for t in texts)
+    assert len(student["cells"]) == len(nb.cells) - 1
+
+
 # ------------------------------------------------------------------ slide rules
 
 def test_slide_rules_accept_the_tiny_lesson():

@@ -28,6 +28,7 @@ MAX_LINES = {"code": 15, "markdown": 20}
 MAX_QUICK_UNITS = 2  # a lesson's quick-mode budget in reference units, so 13 lessons fit CI
 MAX_CODE_LINE_CHARS = 100  # wider code lines are cut off at the right edge of a slide
 FREE_LENGTH_TYPES = {"skip", "notes"}
+ANSWER_TAG = "answer"  # a markdown cell answering a written question: instructor edition only
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 NOT_DONE = "not done yet"
@@ -281,8 +282,10 @@ def studentize_source(source: str) -> tuple[str, int]:
 
 
 def student_edition(nb: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """The student edition of a notebook: stubs instead of solutions, no outputs, metadata kept."""
+    """The student edition of a notebook: stubs instead of solutions, the answers to the written
+    questions (cells tagged ``answer``) left out, no outputs, metadata kept."""
     nb = copy.deepcopy(nb)
+    nb["cells"] = [c for c in nb["cells"] if ANSWER_TAG not in _tags(c)]
     total = 0
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
