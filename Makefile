@@ -47,7 +47,8 @@ TEST_ENV := env -u MPLBACKEND -u COURSE_PRESENTER COURSE_QUICK=1 COURSE_CHECKS_S
 test: setup lint vendor
 	-bash tools/install_system_tools.sh chromium
 	$(TEST_ENV) COURSE_CAPTURE_DIR=$(EXEC_DIR) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory slides site
+	$(BUILD_SLIDES)
+	$(BUILD_SITE)
 	$(TEST_ENV) COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -89,11 +90,14 @@ $(VENDOR_STAMP): tools/fetch_web_assets.py | $(STAMP)
 	-bash tools/install_system_tools.sh npm
 	$(BIN)/python tools/fetch_web_assets.py build/vendor
 
+BUILD_SLIDES = $(BIN)/python tools/build_slides.py --executed $(EXEC_DIR) --out build/slides
+BUILD_SITE = $(BIN)/python tools/build_site.py --executed $(EXEC_DIR) --out build/site --slides build/slides
+
 slides: $(EXECUTED) $(VENDOR_STAMP) | setup
-	$(BIN)/python tools/build_slides.py --executed $(EXEC_DIR) --out build/slides
+	$(BUILD_SLIDES)
 
 site: $(EXECUTED) $(VENDOR_STAMP) slides | setup
-	$(BIN)/python tools/build_site.py --executed $(EXEC_DIR) --out build/site --slides build/slides
+	$(BUILD_SITE)
 
 test-browser: site slides
 	-bash tools/install_system_tools.sh chromium
