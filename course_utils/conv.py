@@ -198,3 +198,17 @@ def receptive_field(layers: Sequence[tuple[int, int, int]]) -> list[dict[str, in
         jump *= s
         rows.append({"rf": rf, "jump": jump})
     return rows
+
+
+def pool_flatten_shapes(shape: Sequence[int], size: int,
+                        stride: int | None = None) -> tuple[tuple[int, int, int], int]:
+    """Shape ``(H', W', C)`` after a "valid" ``size x size`` pooling of ``(H, W, C)``, and its flattened length.
+
+    The stride defaults to the pool size (as in Keras); each side is ``floor((n - size) / stride) + 1``
+    and pooling keeps the channels. Derived in lesson 04 (convolutions), exercise 3.
+    Usage: ``pool_flatten_shapes((7, 7, 64), 2) == ((3, 3, 64), 576)``.
+    """
+    h, w, c = (int(v) for v in shape)
+    stride = stride or size
+    pooled = ((h - size) // stride + 1, (w - size) // stride + 1, c)
+    return pooled, pooled[0] * pooled[1] * pooled[2]

@@ -1,11 +1,12 @@
 """Explaining a ConvNet classifier: saliency, Grad-CAM, occlusion, class-model visualisation,
-the deletion metric and the cascading-randomisation sanity check.
+feature inversion, the deletion metric and the cascading-randomisation sanity check.
 
 Lesson 08 (``08_visualizing_convnets``) derives every function; lesson 10 reuses :func:`saliency_map`.
 Primary sources: Simonyan, Vedaldi & Zisserman (2014), "Deep inside convolutional networks"
 (saliency, class models); Zeiler & Fergus (2014), "Visualizing and understanding convolutional
 networks" (occlusion); Yosinski et al. (2015), "Understanding neural networks through deep
-visualization" (regularisers); Selvaraju et al. (2017), "Grad-CAM"; Petsiuk, Das & Saenko (2018),
+visualization" (regularisers); Mahendran & Vedaldi (2015), "Understanding deep image
+representations by inverting them"; Selvaraju et al. (2017), "Grad-CAM"; Petsiuk, Das & Saenko (2018),
 "RISE" (deletion metric); Adebayo et al. (2018), "Sanity checks for saliency maps".
 
 Conventions: ``image`` is ``(H, W, C)`` or a batch of one ``(1, H, W, C)`` in the model's input
@@ -214,13 +215,27 @@ def occlusion_map(model, image: np.ndarray, class_index: int | None = None, patc
     return (total / count).astype(np.float32)
 
 
+def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
+    """Yosinski et al. (2015) regulariser: zero the pixels whose norm is below a percentile.
+
+    The norm of a pixel is the L2 norm of its channels (last axis); the threshold is the
+    ``percentile`` percentile of those norms over ``(H, W)``, one threshold per image for a batch
+    ``(..., H, W, C)``. A pixel is zeroed as a whole (all its channels); the input is not changed.
+    Usage: ``image = clip_small_norm(image, 20)   # the weakest 20 % of the pixels go to zero``.
+    """
+    image = np.asarray(image)
+    norms = np.linalg.norm(image, axis=-1)
+    threshold = np.percentile(norms, percentile, axis=(-2, -1), keepdims=True)
+    return np.where((norms < threshold)[..., None], 0, image).astype(image.dtype)
+
+
 def class_model_visualization(model, class_index: int | Sequence[int] | None, steps: int = 200,
                               l2: float = 1e-3, lr: float = 0.05, blur_every: int | None = 4,
                               blur_sigma: float | None = 0.5,
                               clip_percentile: float | None = None, jitter: int | None = 8,
                               layer_name: str | None = None, unit: int | Sequence[int] | None = None,
                               value_range: tuple[float, float] | None = None,
-                              seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                              seed: int = 0, progress_desc: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Gradient ascent from a zero image on ``score - l2 * ||I||^2`` (Simonyan et al. 2014).
 
     Yosinski et al. (2015) regularisers, each off with 0 or None: roll the image by up to
@@ -233,7 +248,8 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
 
     A list of classes is optimised together as one batch, one image each. With ``layer_name``
     and ``unit`` (an int or a list) the objective is instead the mean activation of channel
-    ``unit`` of that layer, and ``class_index`` is ignored.
+    ``unit`` of that layer, and ``class_index`` is ignored. ``progress_desc`` shows a progress bar
+    over the steps (:func:`course_utils.progress.progress`) with that description.
     Returns ``(images, history)``: images ``(N, H, W, C)`` in the input space, and the scores
     ``(steps + 1, N)``: row ``t < steps`` is the score at step ``t`` (of the jittered image
     the gradient was taken on), the last row that of the returned images.
@@ -260,7 +276,6 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
     rng = np.random.default_rng(seed)
     images = np.zeros((len(targets), *shape), dtype=dtype)
 
-    @tf.function   # one graph per call: about 4x faster than eager on a CPU
     def scores_and_grads(batch):
         with tf.GradientTape() as tape:
             tape.watch(batch)
@@ -270,8 +285,15 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
             objective = tf.reduce_sum(scores) - l2 * tf.reduce_sum(batch ** 2)
         return scores, tape.gradient(objective, batch)
 
+    if steps >= 8:   # a graph is about 4x faster per step than eager on a CPU, but tracing it costs ~8 steps
+        scores_and_grads = tf.function(scores_and_grads)
     history = []
-    for step in range(steps):
+    step_numbers = range(steps)
+    if progress_desc is not None:
+        from course_utils.progress import progress
+
+        step_numbers = progress(step_numbers, desc=progress_desc)
+    for step in step_numbers:
         dy, dx = rng.integers(-jitter, jitter + 1, size=2) if jitter else (0, 0)
         scores, grads = scores_and_grads(tf.constant(np.roll(images, (dy, dx), axis=(1, 2))))
         history.append(scores.numpy())
@@ -280,12 +302,63 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
         if blur_every and blur_sigma and (step + 1) % blur_every == 0:
             images = gaussian_filter(images, sigma=(0, blur_sigma, blur_sigma, 0))
         if clip_percentile:
-            norms = np.linalg.norm(images, axis=-1)
-            images[norms < np.percentile(norms, clip_percentile, axis=(1, 2), keepdims=True)] = 0
+            images = clip_small_norm(images, clip_percentile)
         if value_range is not None:
             images = np.clip(images, *value_range)
     history.append(scores_and_grads(tf.constant(images))[0].numpy())
     return images.astype(dtype), np.array(history)
+
+
+def invert_features(model, image: np.ndarray, layer_name: str, steps: int = 200, lr: float = 0.05,
+                    tv: float = 0.05, value_range: tuple[float, float] | None = None, seed: int = 0,
+                    progress_desc: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mahendran & Vedaldi (2015): an image whose features at ``layer_name`` match those of ``image``.
+
+    Gradient descent from small noise on ``||phi(x) - phi(x0)||^2 / ||phi(x0)||^2 + tv * TV(x)``,
+    where ``phi`` is the layer's output and ``TV`` the mean squared difference of neighbouring
+    pixels (their total-variation regulariser with beta = 2). Step ``t`` moves the pixels by
+    ``lr * (1 - t / steps)`` on average (the gradient is divided by its mean absolute value, as in
+    :func:`class_model_visualization`, and the step shrinks linearly so that the image settles);
+    ``value_range`` clips into the input range.
+    Returns ``(reconstruction, losses)``: the ``(H, W, C)`` image and the relative feature error
+    ``(steps + 1,)``, at each step and for the returned image.
+    Usage: ``x_hat, losses = invert_features(model, x, "block5_project_bn", value_range=(-1, 1))``.
+    """
+    import tensorflow as tf
+
+    x0 = _as_batch(model, image)
+    sub = _sub_model(model, _layer(model, layer_name).output)
+    target = tf.constant(sub(x0, training=False))
+    scale = float(tf.reduce_sum(target ** 2)) or 1.0
+    rng = np.random.default_rng(seed)
+    x = (0.1 * rng.standard_normal(x0.shape)).astype(x0.dtype)
+
+    def loss_and_grad(batch):
+        with tf.GradientTape() as tape:
+            tape.watch(batch)
+            error = tf.reduce_sum((sub(batch, training=False) - target) ** 2) / scale
+            smooth = (tf.reduce_mean((batch[:, 1:] - batch[:, :-1]) ** 2)
+                      + tf.reduce_mean((batch[:, :, 1:] - batch[:, :, :-1]) ** 2))
+            objective = error + tv * smooth
+        return error, tape.gradient(objective, batch)
+
+    if steps >= 8:   # as in class_model_visualization: a graph pays off after about 8 steps
+        loss_and_grad = tf.function(loss_and_grad)
+    losses = []
+    step_numbers = range(steps)
+    if progress_desc is not None:
+        from course_utils.progress import progress
+
+        step_numbers = progress(step_numbers, desc=progress_desc)
+    for step in step_numbers:
+        error, grads = loss_and_grad(tf.constant(x))
+        losses.append(float(error))
+        grads = grads.numpy()
+        x -= lr * (1 - step / steps) * grads / (np.abs(grads).mean() + 1e-12)
+        if value_range is not None:
+            x = np.clip(x, *value_range)
+    losses.append(float(loss_and_grad(tf.constant(x))[0]))
+    return x[0].astype(x0.dtype), np.array(losses)
 
 
 def random_saliency(shape: tuple[int, int], seed: int = 0) -> np.ndarray:

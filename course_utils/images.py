@@ -36,3 +36,21 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """
     norm = np.linalg.norm(np.asarray(a, dtype=np.float64)) * np.linalg.norm(np.asarray(b, dtype=np.float64))
     return 0.0 if norm == 0 else frobenius_inner(a, b) / norm
+
+
+def mean_abs_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference ``mean |A - B|`` of two images of the same shape, in grey levels.
+
+    Derived in lesson 00 (images as arrays), exercise on the semantic gap.
+    Usage: ``mean_abs_difference(photo, darker_photo)``.
+    """
+    return float(np.mean(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
+
+
+def count_numbers(shape: tuple[int, ...]) -> int:
+    """How many numbers (array entries) an array of ``shape`` holds: the product of its sizes.
+
+    Derived in lesson 00 (images as arrays), exercise on the network's input.
+    Usage: ``count_numbers((224, 224, 3))`` gives 150528.
+    """
+    return int(np.prod(shape, dtype=np.int64))

@@ -16,6 +16,7 @@ import numpy as np
 from course_utils.manifest import metric, verified_path
 
 FASHION_CNN_FILE = "fashion_cnn.weights.h5"   # in course_utils/shipped/, hash in its manifest.json
+FASHION_CNN_HISTORY_FILE = "fashion_cnn.history.json"   # its training history and lesson 05's comparison
 
 
 def fashion_cnn_test_accuracy() -> float:
@@ -24,6 +25,19 @@ def fashion_cnn_test_accuracy() -> float:
     Usage: ``print(fashion_cnn_test_accuracy())  # 0.9258``.
     """
     return metric(FASHION_CNN_FILE, "test_accuracy")
+
+
+def fashion_cnn_history() -> dict:
+    """The shipped CNN's training record (verified by SHA-256), written by ``tools/train_fashion_cnn.py``.
+
+    Keys: ``history`` (Keras' per-epoch ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``),
+    ``epoch_seconds``, ``n_train``, ``seed``, ``test_accuracy`` and ``baselines`` (lesson 05's
+    comparison models by name: ``parameters``, ``epochs``, ``n_train``, ``seconds_per_epoch``,
+    ``test_accuracy``). Usage: ``training_curves(fashion_cnn_history()["history"])``.
+    """
+    import json
+
+    return json.loads(verified_path(FASHION_CNN_HISTORY_FILE).read_text(encoding="utf-8"))
 
 
 def preprocess(images: np.ndarray) -> np.ndarray:
@@ -51,6 +65,39 @@ FASHION_CNN_WIDTHS = (16, 32, 64)
 FASHION_CNN_DENSE = 128
 FASHION_CNN_RECIPE = {"epochs": 16, "batch_size": 128, "peak_lr": 4e-3, "warmup_fraction": 0.1,
                       "n_train": 55_000, "seed": 0}
+
+
+# Lesson 05's comparison models: trained on the first n_train images with Adam's defaults.
+FASHION_BASELINES_RECIPE = {"n_train": 20_000, "batch_size": 128,
+                            "epochs": {"mlp": 10, "classic_convnet": 2}}
+
+
+def build_mlp():
+    """Lesson 05's MLP baseline (lesson 03's 256-128 network on the flattened image).
+
+    Usage: ``build_mlp().count_params()  # 235,146``.
+    """
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
+                             layers.Dense(256, activation="relu"), layers.Dense(128, activation="relu"),
+                             layers.Dense(10, activation="softmax")], name="mlp")
+
+
+def build_classic_convnet():
+    """The classic Keras MNIST example convnet (Conv32-Conv64-Pool-Dropout-Dense128), lesson 05's baseline.
+
+    Usage: ``build_classic_convnet().count_params()  # 1,199,882``.
+    """
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(32, 3, activation="relu"),
+                             layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(),
+                             layers.Dropout(0.25), layers.Flatten(), layers.Dense(128, activation="relu"),
+                             layers.Dropout(0.5), layers.Dense(10, activation="softmax")],
+                            name="classic_convnet")
 
 
 def build_fashion_cnn(widths: tuple[int, ...] = FASHION_CNN_WIDTHS, dense: int = FASHION_CNN_DENSE,

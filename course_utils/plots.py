@@ -100,7 +100,10 @@ def training_curves(history: dict[str, Sequence[float]], metrics: Sequence[str] 
 
 
 def pixel_values(patch: np.ndarray, title: str = "What the computer sees", ax=None):
-    """Show a small greyscale patch with each pixel's value written on it (the seed's pixel grid).
+    """Show a small greyscale patch with each pixel's value written on it.
+
+    After the "what we perceive vs what a computer sees" slide of A. Cherubini's *Traitement
+    d'images: apprentissage profond* (after N. Thome's CNAM course).
 
     Usage: ``pixel_values(grey[100:112, 200:212])``.
     """

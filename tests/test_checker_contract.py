@@ -5,7 +5,7 @@ faults its checkers name."""
 
 import pytest
 
-from course_utils import conv, images, metrics, numpy_nn
+from course_utils import conv, explain, images, metrics, numpy_nn
 from course_utils.checks import ExerciseFailed
 from course_utils.exercises import lesson00 as l0
 from course_utils.exercises import lesson01 as l1
@@ -13,11 +13,14 @@ from course_utils.exercises import lesson02 as l2
 from course_utils.exercises import lesson03 as l3
 from course_utils.exercises import lesson04 as l4
 from course_utils.exercises import lesson05 as l5
+from course_utils.exercises import lesson08 as l8
 
 CHECKERS = [
     (l0.check_to_grayscale, images.to_grayscale),
     (l0.check_frobenius_inner, images.frobenius_inner),
     (l0.check_cosine_similarity, images.cosine_similarity),
+    (l0.check_mean_abs_difference, images.mean_abs_difference),
+    (l0.check_count_numbers, images.count_numbers),
     (l1.check_perceptron_predict, numpy_nn.perceptron_predict),
     (l1.check_sigmoid, numpy_nn.sigmoid),
     (l1.check_perceptron_update, numpy_nn.perceptron_update),
@@ -29,9 +32,14 @@ CHECKERS = [
     (l4.check_output_size, conv.conv_output_size),
     (l4.check_dilate_kernel, conv.dilate_kernel),
     (l4.check_receptive_fields, l4._receptive_fields),
+    (l4.check_pool_flatten_shapes, conv.pool_flatten_shapes),
     (l5.check_one_vs_rest, metrics.one_vs_rest),
     (l5.check_specificity, metrics.specificity),
+    (l5.check_error_rates, metrics.error_rates),
     (l5.check_top_confusions, metrics.top_confusions),
+    (l8.check_grad_cam_weights, explain.grad_cam_weights),
+    (l8.check_grad_cam_combine, explain.grad_cam_combine),
+    (l8.check_clip_small_norm, explain.clip_small_norm),
 ]
 IDS = [check.__name__ for check, _ in CHECKERS]
 
@@ -73,7 +81,7 @@ def test_a_crashing_solution_gives_one_line_not_a_traceback(check, reference, ca
 
 def test_every_checker_of_every_lesson_is_listed():
     listed = {check for check, _ in CHECKERS}
-    for module in (l0, l1, l2, l3, l4, l5):
+    for module in (l0, l1, l2, l3, l4, l5, l8):
         for name in dir(module):
             if name.startswith("check_") and getattr(module, name).__module__ == module.__name__:
                 assert getattr(module, name) in listed or name == "check_n_params", f"{module.__name__}.{name}"

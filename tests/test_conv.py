@@ -47,6 +47,28 @@ def test_stride_and_dilation_together_equal_a_zero_inserted_kernel():
     assert rel_error(y, conv.conv2d_loop(x, w, stride=2, padding=1, dilation=2)) < 1e-12
 
 
+@pytest.mark.parametrize(("k", "s", "p", "d"), [(3, 2, "valid", 2), (3, 2, "same", 2), (2, 3, 1, 3),
+                                                 (3, 3, "same", 3), (2, 2, 2, 2)])
+def test_stride_and_dilation_together_match_keras_with_a_zero_inserted_kernel(keras, k, s, p, d):
+    # Keras refuses stride > 1 with dilation > 1; the same kernel with zeros inserted has dilation 1
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=(2, 11, 12, 3)), rng.normal(size=(k, k, 3, 4))
+    wide = dilate_kernel(w, d)
+    xin = x if isinstance(p, str) else np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+    layer = keras.layers.Conv2D(4, wide.shape[:2], strides=s, padding=p if isinstance(p, str) else "valid",
+                                use_bias=False, dtype="float64")
+    layer.build(xin.shape)
+    layer.set_weights([wide])
+    assert rel_error(conv.conv2d(x, w, stride=s, padding=p, dilation=d), np.asarray(layer(xin))) < 1e-10
+
+
+def test_pool_flatten_shapes_match_keras(keras):
+    for shape, size, stride in [((28, 28, 16), 2, None), ((7, 7, 64), 2, None), ((9, 10, 3), 3, 2)]:
+        y = keras.layers.MaxPooling2D(size, stride)(np.zeros((1, *shape), dtype="float32"))
+        flat = keras.layers.Flatten()(y)
+        assert conv.pool_flatten_shapes(shape, size, stride) == (tuple(y.shape[1:]), flat.shape[1])
+
+
 @pytest.mark.parametrize("size, stride, padding", itertools.product([2, 3], [None, 1, 2], ["valid", "same"]))
 def test_pooling_matches_keras(keras, size, stride, padding):
     x = np.random.default_rng(2).normal(size=(2, 7, 8, 3))

@@ -3,6 +3,8 @@ Playwright (`executable_path=/usr/bin/chromium`, no browser download).
 
 - a static slide deck from `make slides` renders reveal.js slides (sections, maths, a screenshot
   that is not blank) without a single request to another host;
+- every slide of every static deck fits the slide reveal.js lays out (its configured height),
+  so nothing runs off the bottom of the screen at 1280x800;
 - `build/site/index.html` from `make site` links to every lesson, and a link opens the lesson;
 - `make lab` starts JupyterLab on localhost: a notebook opens, its first cells run, and its RISE
   slide view ("Render as slides", jupyterlab-rise) typesets LaTeX; then the server is stopped by
@@ -10,6 +12,8 @@ Playwright (`executable_path=/usr/bin/chromium`, no browser download).
 
 Run by `make test` and `make test-browser` (both build the site and slides and install Chromium first);
 a bare `pytest` without COURSE_BROWSER_TESTS=1 leaves this module out. Screenshots go to build/browser/
+The decks are read from build/slides, or from COURSE_SLIDES_DIR when it is set (decks built elsewhere:
+`python tools/build_slides.py --executed build/executed --out /tmp/slides`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SHOTS = ROOT / "build" / "browser"
 LAB_RUN_TIMEOUT_MS = int(os.environ.get("LAB_RUN_TIMEOUT_S", "300")) * 1000
 LOCAL = ("file:", "data:", "blob:", "about:", "http://127.0.0.1", "ws://127.0.0.1")
+SLIDES = Path(os.environ.get("COURSE_SLIDES_DIR") or ROOT / "build" / "slides")
 
 
 def _chromium() -> str:
@@ -81,9 +86,50 @@ def _not_blank(png: Path) -> None:
     assert high - low > 100 and colours > 10, f"{png.name} looks blank ({colours} colours, grey {low}-{high})"
 
 
+def _decks() -> list[Path]:
+    decks = sorted(SLIDES.glob("[0-9][0-9]_*.slides.html"))
+    assert decks, f"no slide decks in {SLIDES} - run `make slides`"
+    return decks
+
+
+# Visits every slide through reveal.js' own API (the module require.js loaded for the deck), waits
+# for MathJax, and lists the slides whose content is taller than the configured slide height.
+TOO_TALL_JS = r"""async () => {
+  const Reveal = require("_static/reveal.js/dist/reveal.js");
+  const limit = Reveal.getConfig().height;
+  const settle = () => new Promise(done => {
+    const frames = () => requestAnimationFrame(() => requestAnimationFrame(done));
+    if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(frames); } else { frames(); }
+  });
+  const tall = [];
+  for (const slide of Reveal.getSlides()) {
+    const at = Reveal.getIndices(slide);
+    Reveal.slide(at.h, at.v, Number.MAX_SAFE_INTEGER);  // every fragment shown
+    await settle();
+    if (slide.scrollHeight > limit) {
+      const heading = slide.querySelector("h1, h2, h3");
+      const text = (heading ? heading.textContent : slide.textContent).replace(/\u00b6/g, "");
+      tall.push({h: at.h, v: at.v, height: slide.scrollHeight, limit: limit,
+                 what: text.trim().replace(/\s+/g, " ").slice(0, 60)});
+    }
+  }
+  return tall;
+}"""
+
+
+def test_every_slide_fits_the_screen(page):
+    problems = []
+    for deck in _decks():
+        page.goto(deck.as_uri())
+        page.wait_for_selector(".reveal.ready", timeout=30_000)
+        for s in page.evaluate(TOO_TALL_JS):
+            problems.append(f"{deck.name}: slide {s['h'] + 1}.{s['v'] + 1} ({s['what']!r}) is {s['height']} px "
+                            f"tall, the slide {s['limit']} px")
+    assert not problems, "slides taller than the screen:\n" + "\n".join(problems)
+
+
 def test_static_slide_deck_renders_offline(page):
-    decks = sorted((ROOT / "build" / "slides").glob("[0-9][0-9]_*.slides.html"))
-    assert decks, "no slide decks in build/slides - run `make slides`"
+    decks = _decks()
     deck = decks[0]
     page.goto(deck.as_uri())
     page.wait_for_selector(".reveal.ready", timeout=30_000)

@@ -275,3 +275,48 @@ def test_bad_input_raises_one_line_value_errors(image):
     _one_line_value_error(lambda: explain.deletion_curve(model, image, np.zeros((3, 3))))
     _one_line_value_error(lambda: explain.randomize_top_down(model, 99))
     _one_line_value_error(lambda: explain.spearman(np.zeros(3), np.zeros(4)))
+
+
+# ----------------------------------------------------------------------------- regularisers
+
+
+def test_clip_small_norm_zeroes_whole_weak_pixels():
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(5, 4, 3))
+    image[0, 0] = [0.0, 0.0, 10.0]             # one large channel: a strong pixel, kept whole
+    out = explain.clip_small_norm(image, 40)
+    norms = np.linalg.norm(image, axis=-1)
+    weak = norms < np.percentile(norms, 40)
+    assert weak.sum() == 8 and np.all(out[weak] == 0)
+    np.testing.assert_array_equal(out[~weak], image[~weak])
+    assert not np.all(image[weak] == 0)        # the input is not changed in place
+    np.testing.assert_array_equal(explain.clip_small_norm(image, 0), image)
+    batch = np.stack([image, 3 * image[::-1]])   # one threshold per image
+    np.testing.assert_array_equal(explain.clip_small_norm(batch, 40)[0], out)
+    assert (explain.clip_small_norm(batch, 40)[1] == 0).all(axis=-1).sum() == 8
+
+
+def test_class_model_visualization_shows_a_progress_bar_when_asked(capsys):
+    model = small_cnn()
+    _, quiet = explain.class_model_visualization(model, 0, steps=3)
+    assert "ascent" not in capsys.readouterr().err
+    _, shown = explain.class_model_visualization(model, 0, steps=3, progress_desc="ascent")
+    assert "ascent" in capsys.readouterr().err
+    np.testing.assert_allclose(quiet, shown, rtol=1e-6)      # the bar changes nothing else
+
+
+# ----------------------------------------------------------------------------- feature inversion
+
+
+def test_invert_features_matches_the_layer_features():
+    model = small_cnn()
+    image = np.random.default_rng(5).uniform(-1, 1, size=(16, 16, 1)).astype("float32")
+    rec, losses = explain.invert_features(model, image, "conv1", steps=40, lr=0.02, tv=0.0, value_range=(-1, 1))
+    assert rec.shape == image.shape and losses.shape == (41,)
+    assert rec.min() >= -1 and rec.max() <= 1
+    assert losses[-1] < 0.3 * losses[0]
+    features = explain._sub_model(model, model.get_layer("conv1").output)
+    target = features(image[None]).numpy()
+    error = np.sum((features(rec[None]).numpy() - target) ** 2) / np.sum(target ** 2)
+    np.testing.assert_allclose(error, losses[-1], rtol=1e-4)
+    _one_line_value_error(lambda: explain.invert_features(model, image, "nope", steps=1))

@@ -64,3 +64,35 @@ def test_strict_mode_raises_on_a_wrong_answer(monkeypatch):
     monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
     with pytest.raises(ExerciseFailed):
         ex.check_frobenius_inner(lambda a, b: 0.0)
+
+
+@pytest.mark.parametrize("wrong, fault", [
+    (lambda a, b: float(np.mean(np.abs(np.asarray(a) - np.asarray(b)))), "wrapped around"),   # uint8
+    (lambda a, b: float(np.mean(np.asarray(a, float) - np.asarray(b, float))), "absolute value"),
+    (lambda a, b: float(np.sum(np.abs(np.asarray(a, float) - np.asarray(b, float)))), "summed"),
+    (lambda a, b: float(np.max(np.abs(np.asarray(a, float) - np.asarray(b, float)))), "largest"),
+    (lambda a, b: np.abs(np.asarray(a, float) - np.asarray(b, float)), "one number"),          # no mean
+])
+def test_mean_abs_difference_faults_are_named(wrong, fault):
+    result = ex.check_mean_abs_difference(wrong)
+    assert not result.passed and fault in _messages(result)
+    assert result.use is images.mean_abs_difference
+
+
+@pytest.mark.parametrize("wrong, fault", [
+    (lambda shape: int(np.prod(shape[-3:-1])) if len(shape) >= 3 else int(np.prod(shape)), "channels"),
+    (lambda shape: sum(shape), "added the sizes"),
+    (lambda shape: int(np.prod(shape[1:])) if len(shape) == 4 else int(np.prod(shape)), "batch axis"),
+    (lambda shape: len(shape), "number of axes"),
+])
+def test_count_numbers_faults_are_named(wrong, fault):
+    result = ex.check_count_numbers(wrong)
+    assert not result.passed and fault in _messages(result)
+    assert result.use is images.count_numbers
+
+
+def test_new_references_pass(capsys):
+    assert ex.check_mean_abs_difference(images.mean_abs_difference).passed
+    assert ex.check_count_numbers(images.count_numbers).passed
+    assert images.count_numbers((400, 600, 3)) == 720000
+    assert "WRONG" not in capsys.readouterr().out

@@ -90,6 +90,15 @@ def test_perceptron_update_faults_are_named(wrong, fault):
     assert not result.passed and fault in _text(result)
 
 
+def test_perceptron_update_with_a_strict_step_fails_on_the_boundary_point():
+    def strict(w, b, x, t, lr):  # predicts with s > 0: differs only when s = 0
+        y = int(np.dot(w, x) + b > 0)
+        return w + lr * (t - y) * x, b + lr * (t - y)
+    result = l1.check_perceptron_update(strict)
+    assert not result.passed and "exactly on the boundary (s = 0)" in _text(result)
+    assert sum("WRONG" in m for m in result.messages) == 1
+
+
 def test_perceptron_update_accepts_the_bias_as_a_one_element_array():
     def update(w, b, x, t, lr):
         w_new, b_new = numpy_nn.perceptron_update(w, b, x, t, lr)

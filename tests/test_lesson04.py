@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from course_utils import conv
 from course_utils.exercises import lesson04 as l4
 
 
@@ -30,6 +31,27 @@ def _rf_no_dilation(layers):
     return l4._receptive_fields([(k, s, 1) for k, s, _d in layers])
 
 
+def _pool_stride_one(shape, size, stride=None):
+    return conv.pool_flatten_shapes(shape, size, stride or 1)
+
+
+def _pool_ceil(shape, size, stride=None):
+    step = stride or size
+    h, w, c = shape
+    pooled = (-(-(h - size) // step) + 1, -(-(w - size) // step) + 1, c)
+    return pooled, pooled[0] * pooled[1] * c
+
+
+def _pool_flat_without_channels(shape, size, stride=None):
+    pooled, _ = conv.pool_flatten_shapes(shape, size, stride)
+    return pooled, pooled[0] * pooled[1]
+
+
+def _pool_drops_channels(shape, size, stride=None):
+    (h, w, _c), _ = conv.pool_flatten_shapes(shape, size, stride)
+    return (h, w, 1), h * w
+
+
 WRONG = {
     "output_size": (l4.check_output_size, [
         lambda n, k, s=1, p=0, d=1: (n + 2 * p - k) // s + 1,                  # ignores dilation
@@ -44,6 +66,8 @@ WRONG = {
                                                                    : d * (w.shape[1] - 1) + 1],
     ]),
     "receptive_fields": (l4.check_receptive_fields, [_rf_no_jump, _rf_own_stride, _rf_no_dilation]),
+    "pool_flatten_shapes": (l4.check_pool_flatten_shapes, [
+        _pool_stride_one, _pool_ceil, _pool_flat_without_channels, _pool_drops_channels]),
 }
 
 
@@ -71,3 +95,23 @@ def test_receptive_fields_messages():
     assert "WRONG conv-pool-conv-pool-conv: returned [3, 4, 6, 7, 9], expected [3, 4, 8, 10, 18]" in no_jump
     short = l4.check_receptive_fields(lambda layers: l4._receptive_fields(layers)[:-1])
     assert "wrong shape" in " ".join(short.messages) and "one per layer" in " ".join(short.messages)
+
+
+@pytest.mark.parametrize("wrong, fault", [
+    (_pool_stride_one, "the stride defaults to the pool size, not 1"),
+    (_pool_ceil, "floor, not ceil"),
+    (_pool_flat_without_channels, "Flatten keeps all"),
+    (_pool_drops_channels, "pooling keeps every channel"),
+    (lambda shape, size, stride=None: conv.pool_flatten_shapes(shape, size, stride)[0], "return a pair"),
+])
+def test_pool_flatten_messages_name_the_fault(wrong, fault):
+    assert fault in " ".join(l4.check_pool_flatten_shapes(wrong).messages)
+
+
+def test_output_size_floor_hint_sits_on_a_case_where_floor_matters():
+    def rounded(n, k, s=1, p=0, d=1):
+        return round((n + 2 * p - d * (k - 1) - 1) / s) + 1
+    messages = l4.check_output_size(rounded).messages
+    wrong = [m for m in messages if "WRONG" in m]
+    assert wrong and all("floor" in m for m in wrong), messages
+    assert any("3.5" in m for m in wrong)

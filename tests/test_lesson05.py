@@ -33,6 +33,23 @@ def _top_swapped(cm, n):
     return [(j, i, c) for i, j, c in metrics.top_confusions(cm, n)]
 
 
+def _rates_swapped(cm):
+    alpha, beta = metrics.error_rates(cm)
+    return beta, alpha
+
+
+def _rates_counts(cm):
+    _, fn, fp, _ = (np.array(v) for v in zip(*(metrics.one_vs_rest(cm, k) for k in range(len(cm)))))
+    return fp, fn
+
+
+def _rates_false_discovery(cm):
+    cm = np.asarray(cm, float)
+    tp = np.diag(cm)
+    fp = cm.sum(0) - tp
+    return fp / (fp + tp), metrics.error_rates(cm)[1]
+
+
 WRONG = {
     "one_vs_rest": (l5.check_one_vs_rest, [
         lambda cm, k: metrics.one_vs_rest(np.asarray(cm).T, k),                # rows/columns swapped
@@ -43,6 +60,10 @@ WRONG = {
         lambda cm: np.diag(cm) / np.asarray(cm).sum(1),                         # sensitivity
         lambda cm: np.diag(cm) / np.asarray(cm).sum(0),                         # precision
         _specificity_as_npv, _specificity_total_minus_tp,
+    ]),
+    "error_rates": (l5.check_error_rates, [
+        _rates_swapped, _rates_counts, _rates_false_discovery,
+        lambda cm: metrics.error_rates(np.asarray(cm).T),                     # rows/columns swapped
     ]),
     "top_confusions": (l5.check_top_confusions, [_top_with_diagonal, _top_swapped,
                                                  lambda cm, n: metrics.top_confusions(cm, n)[::-1]]),
@@ -66,3 +87,14 @@ def test_messages_name_the_wrong_count_and_the_wrong_shape():
     assert "wrong shape" in three and "(TP, FN, FP, TN)" in three
     short = " ".join(l5.check_top_confusions(lambda cm, n: metrics.top_confusions(cm, n - 1)).messages)
     assert "wrong shape" in short and "(true, predicted, count)" in short
+
+
+@pytest.mark.parametrize("wrong, fault", [
+    (_rates_swapped, "swapped: type I is a false alarm"),
+    (_rates_counts, "returned counts"),
+    (_rates_false_discovery, "false discovery rate"),
+    (lambda cm: metrics.error_rates(np.asarray(cm).T), "rows and columns swapped"),
+    (lambda cm: metrics.error_rates(cm)[0], "wrong shape"),
+])
+def test_error_rates_messages_name_the_fault(wrong, fault):
+    assert fault in " ".join(l5.check_error_rates(wrong).messages)

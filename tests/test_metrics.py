@@ -29,3 +29,11 @@ def test_specificity_matches_scikit_learn_recall_of_the_negatives():
 
 def test_top_confusions_skip_the_diagonal_largest_first():
     assert metrics.top_confusions(_cm(), 3) == [(0, 1, 10), (1, 0, 5), (1, 2, 4)]
+
+
+def test_error_rates_are_one_minus_specificity_and_sensitivity():
+    cm = _cm()
+    alpha, beta = metrics.error_rates(cm)
+    assert np.allclose(alpha, 1 - metrics.specificity(cm))
+    assert np.allclose(beta, 1 - np.diag(cm) / cm.sum(axis=1))
+    assert np.isclose(alpha[0], 6 / 77) and np.isclose(beta[0], 10 / 60)

@@ -30,6 +30,23 @@ def test_shipped_model_reaches_its_recorded_test_accuracy():
     assert models.fashion_cnn_test_accuracy() >= 0.92
 
 
+def test_shipped_history_is_the_kept_run_with_the_comparison_models():
+    entry = manifest.entry(models.FASHION_CNN_HISTORY_FILE)
+    record = models.fashion_cnn_history()   # verified against the manifest on load
+    assert entry["made_by"] == "tools/train_fashion_cnn.py" and entry["weights"] == models.FASHION_CNN_FILE
+    assert record["test_accuracy"] == models.fashion_cnn_test_accuracy() == entry["metrics"]["test_accuracy"]
+    curves = record["history"]
+    n = len(curves["loss"])
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(curves) and n >= 2
+    assert all(len(v) == n for v in curves.values()) and len(record["epoch_seconds"]) == n
+    assert abs(max(curves["val_accuracy"]) - entry["metrics"]["best_val_accuracy"]) < 1e-4
+    recipe = models.FASHION_BASELINES_RECIPE
+    for name, build in (("mlp", models.build_mlp), ("classic_convnet", models.build_classic_convnet)):
+        row = record["baselines"][name]
+        assert row["parameters"] == build().count_params() and row["epochs"] == recipe["epochs"][name]
+        assert row["n_train"] == recipe["n_train"] and 0.8 < row["test_accuracy"] < record["test_accuracy"]
+
+
 @pytest.mark.parametrize("damage", ["flip a byte", "truncate", "missing"])
 def test_a_damaged_weights_file_is_refused_in_one_line(tmp_path, monkeypatch, damage):
     shutil.copy(manifest.manifest_path(), tmp_path / manifest.MANIFEST_NAME)

@@ -29,8 +29,8 @@ def test_perceptron_predict_and_update():
     assert w.tolist() == [1.0, -1.0] and b == 10.0                                        # already right
 
 
-def test_sigmoid_of_the_seed_car_example_is_81_percent():
-    # seed 002: w = (1, -1), b = 10; the point (0.45, 9) has s = 1.45
+def test_sigmoid_of_the_car_example_is_81_percent():
+    # Cherubini's "81 % car": w = (1, -1), b = 10; the point (0.45, 9) has s = 1.45
     s = np.dot([1.0, -1.0], [0.45, 9.0]) + 10
     assert round(float(nn.sigmoid(s)), 2) == 0.81
 

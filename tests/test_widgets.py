@@ -71,3 +71,46 @@ def test_conv_explorer_survives_its_limits():
         controls[name].value = controls[name].max
     controls["padding"].value = "same"
     plt.close("all")
+
+
+# ----------------------------------------------------------------------------- explanation maps (lesson 08)
+def test_explain_maps_widget_draws_every_choice_or_says_why_not():
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_utils.pretrained import imagenet_model
+    from course_utils.widgets.explain_maps import explain_maps_widget
+
+    model = imagenet_model()
+    box = explain_maps_widget(model, photos=["chelsea", "coffee", "no_such_photo"], patch=112, stride=112)
+    photo, klass = (c for c in box.children if isinstance(c, widgets.Dropdown))
+    status = next(c for c in box.children if isinstance(c, widgets.HTML))
+    picture = next(c for c in box.children if isinstance(c, widgets.Image))
+    assert len(klass.options) == 5 and "cat" in klass.options[0][0]        # the cat's top-5
+    assert status.value and "Could not" not in status.value and picture.value[:4] == b"\x89PNG"
+    photo.value = "coffee"
+    assert "espresso" in klass.options[0][0] and "Could not" not in status.value
+    for _label, index in klass.options[1:3]:                                # other classes of its top-5
+        picture.value = b""
+        klass.value = index
+        assert status.value and "Could not" not in status.value and picture.value[:4] == b"\x89PNG"
+    photo.value = "no_such_photo"                                            # one line, no traceback
+    assert "Could not load 'no_such_photo'" in status.value and picture.value == b""
+    klass.value = klass.options[0][1]
+    assert "Pick a photo first" in status.value
+    plt.close("all")
+
+
+def test_show_maps_says_when_a_map_is_empty():
+    import keras
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.explain_maps import show_maps
+
+    inputs = keras.Input((224, 224, 3))
+    x = keras.layers.Conv2D(2, 32, strides=32, name="features")(inputs)     # a 7x7 grid
+    x = keras.layers.Dense(3, name="logits", kernel_initializer="zeros")(keras.layers.GlobalAveragePooling2D()(x))
+    model = keras.Model(inputs, keras.layers.Softmax()(x))                  # every score constant
+    fig, message = show_maps(model, np.zeros((224, 224, 3), "float32"), 1, patch=112, stride=112)
+    assert "zero everywhere" in message and len(fig.axes) >= 4
+    plt.close("all")

@@ -3,17 +3,25 @@
 Trains ``course_utils.models.build_fashion_cnn()`` with ``FASHION_CNN_RECIPE`` on the first
 55,000 Fashion-MNIST training images (the last 5,000 are the validation set for early
 stopping) once per seed, reports each run's test accuracy and training time, and saves the
-weights of the first seed's run. With ``--update`` it writes the file into
-``course_utils/shipped/`` and its manifest entry: SHA-256, the shipped run's test accuracy,
-and the mean and spread over the seeds (so a lesson's threshold is not one seed's luck).
+weights of the first seed's run. It then trains lesson 05's two comparison models (the MLP and
+the classic Keras convnet, ``FASHION_BASELINES_RECIPE``) once, with the first seed.
+
+With ``--update`` it writes into ``course_utils/shipped/``, each with its manifest entry:
+
+- ``fashion_cnn.weights.h5``: SHA-256, the kept run's test accuracy, and the mean and spread
+  over the seeds (so a lesson's threshold is not one seed's luck);
+- ``fashion_cnn.history.json``: the kept run's training history (per-epoch loss and accuracy,
+  training and validation, and seconds per epoch) and the comparison models' numbers, which
+  lesson 05 shows in presenter mode instead of training.
 
 Usage: ``python tools/train_fashion_cnn.py [--seeds 0 1 2] [--epochs 16] [--update]``
-(about 3-4 minutes per seed on 2 quiet CPU cores).
+(about 4-6 minutes per seed on 2 CPU cores, plus about a minute for the comparison models).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -28,21 +36,70 @@ from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
 from course_utils.paths import sha256_of, shipped_path
 
+MADE_BY = "tools/train_fashion_cnn.py"
 
-def train_one(seed: int, epochs: int, out: Path) -> tuple[float, float]:
-    """Train with ``seed``, save the weights to ``out``; return (test accuracy, seconds)."""
-    seed_everything(seed)
+
+def _epoch_timer():
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        seconds: list[float]
+
+        def on_train_begin(self, logs=None):
+            self.seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.start)
+
+    return EpochTimer()
+
+
+def _data():
     (x_all, y_all), (x_test, y_test) = load_fashion_mnist()
+    return models.preprocess(x_all), y_all, models.preprocess(x_test), y_test
+
+
+def train_one(seed: int, epochs: int, out: Path) -> tuple[float, float, dict]:
+    """Train with ``seed``, save the weights to ``out``; return (test accuracy, seconds, history)."""
+    seed_everything(seed)
+    x_all, y_all, x_test, y_test = _data()
     n = models.FASHION_CNN_RECIPE["n_train"]
-    x_all, x_test = models.preprocess(x_all), models.preprocess(x_test)
+    timer = _epoch_timer()
     start = time.perf_counter()
-    model, history = models.train_fashion_cnn(x_all[:n], y_all[:n], (x_all[n:], y_all[n:]), epochs=epochs)
+    model, history = models.train_fashion_cnn(x_all[:n], y_all[:n], (x_all[n:], y_all[n:]), epochs=epochs,
+                                              callbacks=[timer])
     seconds = time.perf_counter() - start
     accuracy = float(model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1])
     model.save_weights(str(out))
     print(f"seed {seed}: {len(history.history['loss'])} epochs in {seconds:.0f} s, test accuracy {accuracy:.4f}",
           flush=True)
-    return accuracy, seconds
+    record = {"seed": seed, "n_train": n, "test_accuracy": round(accuracy, 4),
+              "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.history.items()},
+              "epoch_seconds": [round(s, 2) for s in timer.seconds]}
+    return accuracy, seconds, record
+
+
+def train_baselines(seed: int) -> dict[str, dict]:
+    """Lesson 05's comparison models, trained as the lesson trains them; their numbers by name."""
+    recipe = models.FASHION_BASELINES_RECIPE
+    x_all, y_all, x_test, y_test = _data()
+    n = recipe["n_train"]
+    rows = {}
+    for name, build in (("mlp", models.build_mlp), ("classic_convnet", models.build_classic_convnet)):
+        seed_everything(seed)
+        net, timer = build(), _epoch_timer()
+        net.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        net.fit(x_all[:n], y_all[:n], batch_size=recipe["batch_size"], epochs=recipe["epochs"][name],
+                callbacks=[timer], verbose=0)
+        accuracy = float(net.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1])
+        rows[name] = {"parameters": int(net.count_params()), "epochs": recipe["epochs"][name], "n_train": n,
+                      "seconds_per_epoch": round(sum(timer.seconds) / len(timer.seconds), 2),
+                      "test_accuracy": round(accuracy, 4), "seed": seed}
+        print(f"{name}: {rows[name]}", flush=True)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,23 +108,31 @@ def main(argv: list[str] | None = None) -> int:
                         help="one training per seed; the first seed's weights are kept (default: 0)")
     parser.add_argument("--epochs", type=int, default=models.FASHION_CNN_RECIPE["epochs"])
     parser.add_argument("--update", action="store_true",
-                        help="write the weights into course_utils/shipped/ and their manifest entry")
+                        help="write the weights, the history and their manifest entries into course_utils/shipped/")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
         results = [train_one(seed, args.epochs, Path(tmp) / f"seed{seed}.weights.h5") for seed in args.seeds]
         kept = Path(tmp) / f"seed{args.seeds[0]}.weights.h5"
-        accuracies = [acc for acc, _ in results]
+        accuracies = [acc for acc, _, _ in results]
         spread = manifest.spread(accuracies, args.seeds)
         print(f"test accuracy over seeds {args.seeds}: mean {spread['mean']:.4f}, std {spread['std']:.4f}")
         print(f"kept seed {args.seeds[0]}: SHA-256 {sha256_of(kept)}")
+        history = dict(results[0][2], baselines=train_baselines(args.seeds[0]))
         if args.update:
             target = shipped_path(models.FASHION_CNN_FILE)
             shutil.copy(kept, target)
-            manifest.write_entry(models.FASHION_CNN_FILE, "tools/train_fashion_cnn.py",
+            manifest.write_entry(models.FASHION_CNN_FILE, MADE_BY,
                                  {"test_accuracy": accuracies[0]}, {"test_accuracy": spread},
-                                 train_seconds=[round(s, 1) for _, s in results], epochs=args.epochs)
-            print(f"wrote {target.relative_to(ROOT)} and its entry in {manifest.manifest_path().relative_to(ROOT)}")
+                                 train_seconds=[round(s, 1) for _, s, _ in results], epochs=args.epochs)
+            history_path = shipped_path(models.FASHION_CNN_HISTORY_FILE)
+            history_path.write_text(json.dumps(history, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            manifest.write_entry(models.FASHION_CNN_HISTORY_FILE, MADE_BY,
+                                 {"test_accuracy": accuracies[0],
+                                  "best_val_accuracy": max(history["history"]["val_accuracy"])},
+                                 seed=args.seeds[0], weights=models.FASHION_CNN_FILE)
+            print(f"wrote {target.relative_to(ROOT)}, {history_path.relative_to(ROOT)} and their entries "
+                  f"in {manifest.manifest_path().relative_to(ROOT)}")
     return 0
 
 

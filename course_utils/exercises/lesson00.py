@@ -1,4 +1,5 @@
-"""Checks for lesson 00 (images as arrays): greyscale, Frobenius inner product, cosine similarity.
+"""Checks for lesson 00 (images as arrays): greyscale, the mean absolute difference behind the
+semantic gap, Frobenius inner product, cosine similarity, and the count of numbers in an array.
 
 The references they compare against live in :mod:`course_utils.images`.
 
@@ -11,12 +12,15 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, run_check
+from course_utils.checks import Case, CheckResult, array_problem, as_float_array, one_number, run_check
 from course_utils.images import cosine_similarity as reference_cosine_similarity
+from course_utils.images import count_numbers as reference_count_numbers
 from course_utils.images import frobenius_inner as reference_frobenius_inner
+from course_utils.images import mean_abs_difference as reference_mean_abs_difference
 from course_utils.images import to_grayscale as reference_to_grayscale
 
 
@@ -73,3 +77,88 @@ def check_cosine_similarity(fn: Callable) -> CheckResult:
              hint="return 0.0 when a norm is zero instead of dividing by zero"),
     ]
     return run_check("cosine_similarity", fn, cases, reference=reference_cosine_similarity)
+
+
+def _mad_problem(out: Any, a: np.ndarray, b: np.ndarray) -> str | None:
+    expected = reference_mean_abs_difference(a, b)
+    problem = array_problem(one_number(out), ())
+    if problem is not None:
+        return problem + " (one number): average |a - b| over every pixel and channel"
+    value = float(as_float_array(out).reshape(()))
+    if abs(value - expected) <= 1e-9 * max(1.0, expected):
+        return None
+    a64, b64 = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        suspects = {
+            "uint8 arithmetic wrapped around (3 - 5 is 254 in uint8): convert to float first":
+                float(np.mean(np.abs(np.asarray(a) - np.asarray(b)))),
+            "the absolute value is missing: positive and negative differences cancel out":
+                float(np.mean(a64 - b64)),
+            "you summed instead of averaging: divide by the number of entries (np.mean)":
+                float(np.sum(np.abs(a64 - b64))),
+            "you returned the largest difference: take the mean, not the maximum":
+                float(np.max(np.abs(a64 - b64))),
+            "you squared the differences: the measure here is the mean ABSOLUTE difference":
+                float(np.mean((a64 - b64) ** 2)),
+        }
+    for message, candidate in suspects.items():
+        if abs(candidate - expected) > 1e-9 and abs(value - candidate) <= 1e-9 * max(1.0, abs(candidate)):
+            return message
+    return f"returned {value:.6g}, expected {expected:.6g}"
+
+
+def check_mean_abs_difference(fn: Callable) -> CheckResult:
+    """Check ``mean_abs_difference(a, b) -> float``, the mean of ``|a - b|`` in grey levels,
+    on ``uint8`` images where ``a - b`` would wrap around.
+
+    Usage: ``mean_abs_difference = check_mean_abs_difference(mean_abs_difference).use``.
+    """
+    photo = _rng_image((6, 5, 3), 4)
+    darker = (photo * 0.5).astype(np.uint8)
+    a = np.array([[10.0, 20.0], [30.0, 40.0]])
+    b = np.array([[12.0, 15.0], [30.0, 50.0]])
+    cases = [
+        Case("a 2x2 example by hand: (2 + 5 + 0 + 10) / 4 = 4.25", (a, b),
+             hint="np.mean(np.abs(a - b))"),
+        Case("an image against itself gives 0", (photo, photo)),
+        Case("a uint8 photo against a darker uint8 copy", (photo, darker),
+             hint="convert both to float before subtracting: uint8 differences wrap around"),
+        Case("the order does not matter: darker copy first", (darker, photo),
+             hint="take the absolute value of each difference"),
+    ]
+    return run_check("mean_abs_difference", fn, cases, reference=reference_mean_abs_difference,
+                     diagnose=_mad_problem)
+
+
+def _count_problem(out: Any, shape: tuple[int, ...]) -> str | None:
+    expected = reference_count_numbers(shape)
+    problem = array_problem(one_number(out), ())
+    if problem is not None:
+        return problem + " (one whole number)"
+    value = float(as_float_array(out).reshape(()))
+    if value == expected:
+        return None
+    if len(shape) >= 3 and value == int(np.prod(shape[-3:-1])):
+        return "the channels are missing: a colour pixel holds 3 numbers (H x W x C)"
+    if value == sum(shape):
+        return "you added the sizes: multiply them (H x W x C)"
+    if len(shape) == 4 and value == int(np.prod(shape[1:])):
+        return "the batch axis is missing: a batch of N images holds N times as many numbers"
+    if value == len(shape):
+        return "that is the number of axes (len(shape)): multiply the sizes of all axes"
+    return f"returned {value:.0f}, expected {expected}"
+
+
+def check_count_numbers(fn: Callable) -> CheckResult:
+    """Check ``count_numbers(shape) -> int``, how many numbers an array of that shape holds.
+
+    Usage: ``count_numbers = check_count_numbers(count_numbers).use``.
+    """
+    cases = [
+        Case("a grey Fashion-MNIST image, shape (28, 28)", ((28, 28),)),
+        Case("a colour photo, shape (5, 7, 3)", ((5, 7, 3),), hint="height x width x channels"),
+        Case("a batch of 32 colour images, shape (32, 20, 30, 3)", ((32, 20, 30, 3),),
+             hint="multiply the sizes of every axis, the batch axis included"),
+        Case("a single pixel, shape (1, 1, 3)", ((1, 1, 3),)),
+    ]
+    return run_check("count_numbers", fn, cases, reference=reference_count_numbers, diagnose=_count_problem)

@@ -54,21 +54,21 @@ def _predict_problem(out: Any, X: np.ndarray, w: np.ndarray, b: float) -> str | 
 
 def check_perceptron_predict(fn: Callable) -> CheckResult:
     """Check ``fn(X, w, b) -> labels``: 0/1 labels of shape ``(N,)``, class 1 where
-    ``w . x + b >= 0``; covers the seed example, 3-D inputs and points on the boundary.
+    ``w . x + b >= 0``; covers the two-input example of the lesson, 3-D inputs and points on the boundary.
 
     Usage: ``perceptron_predict = check_perceptron_predict(perceptron_predict).use``.
     """
     rng = np.random.default_rng(1)
-    w_seed, b_seed = np.array([1.0, -1.0]), 10.0
+    w_demo, b_demo = np.array([1.0, -1.0]), 10.0
     cases = [
-        Case("the seed example w = (1, -1), b = 10 on 4 points",
-             (np.array([[0.0, 0.0], [0.0, 20.0], [15.0, 5.0], [2.0, 30.0]]), w_seed, b_seed)),
+        Case("the lesson's example w = (1, -1), b = 10 on 4 points",
+             (np.array([[0.0, 0.0], [0.0, 20.0], [15.0, 5.0], [2.0, 30.0]]), w_demo, b_demo)),
         Case("200 random points in 2-D", (rng.normal(size=(200, 2)) * 10, np.array([0.5, 2.0]), -3.0)),
         Case("points in 3-D (a plane as boundary)", (rng.normal(size=(50, 3)), np.array([1.0, -2.0, 0.5]), 0.3),
              hint="do not assume two inputs: use X @ w"),
-        Case("points exactly on the line (s = 0)", (np.array([[0.0, 10.0], [5.0, 15.0], [1.0, 0.0]]), w_seed, b_seed),
+        Case("points exactly on the line (s = 0)", (np.array([[0.0, 10.0], [5.0, 15.0], [1.0, 0.0]]), w_demo, b_demo),
              hint="the convention here: s >= 0 gives class 1"),
-        Case("a single point as a (1, 2) batch", (np.array([[3.0, 1.0]]), w_seed, b_seed)),
+        Case("a single point as a (1, 2) batch", (np.array([[3.0, 1.0]]), w_demo, b_demo)),
     ]
     return run_check("perceptron_predict", fn, cases, reference=perceptron_predict, diagnose=_predict_problem)
 
@@ -97,7 +97,7 @@ def _sigmoid_problem(out: Any, s: Any, a: float, tol: float) -> str | None:
 
 
 def check_sigmoid(fn: Callable, tol: float = 1e-7) -> CheckResult:
-    """Check ``fn(s, a=1.0)``, the sigmoid ``1 / (1 + exp(-a s))``: zero, the seed's 81 %
+    """Check ``fn(s, a=1.0)``, the sigmoid ``1 / (1 + exp(-a s))``: zero, the lesson's 81 %
     example, arrays, the slope ``a`` and large ``|s|``, where ``np.exp`` must not overflow
     (NumPy's overflow warnings fail the check).
 
@@ -107,7 +107,7 @@ def check_sigmoid(fn: Callable, tol: float = 1e-7) -> CheckResult:
               "that only ever take exp of -|a s| (exp(-a s) for s >= 0, exp(a s) for s < 0)")
     cases = [
         Case("s = 0 gives 0.5", (0.0, 1.0)),
-        Case("the seed's car example, s = 1.45 gives about 0.81", (1.45, 1.0)),
+        Case("the car example of the lesson, s = 1.45 gives about 0.81", (1.45, 1.0)),
         Case("an array of scores", (np.linspace(-6, 6, 13), 1.0), hint="use np.exp, which works elementwise"),
         Case("a steeper slope a = 3", (np.array([-1.0, 0.2, 1.0]), 3.0)),
         Case("a gentler slope a = 0.5", (np.array([-2.0, 0.5, 4.0]), 0.5)),
@@ -137,6 +137,9 @@ def _update_problem(out: Any, w: np.ndarray, b: float, x: np.ndarray, t: int, lr
     b_ok = abs(b_got - b_exp) <= tol * max(1, abs(b_exp))
     if w_ok and b_ok:
         return None
+    if np.dot(w, x) + b == 0 and np.allclose(w_got, w) and np.isclose(b_got, b):
+        return ("a point exactly on the boundary (s = 0) is predicted as class 1 (s >= 0, as in exercise 1), "
+                "so it is a mistake when t = 0: use >= 0, not > 0")
     if y == t:
         return "the point is already classified correctly, nothing should change: the step is lr * (t - y)"
     if np.allclose(w_got, w) and np.isclose(b_got, b):
@@ -163,6 +166,8 @@ def check_perceptron_update(fn: Callable) -> CheckResult:
         Case("a correctly classified point (t = 0, s < 0): no change", (w, 10.0, np.array([0.0, 20.0]), 0, 0.5)),
         Case("a missed class-1 point: w moves towards x", (w, 10.0, np.array([0.0, 25.0]), 1, 0.5)),
         Case("a missed class-0 point: w moves away from x", (w, 10.0, np.array([4.0, 1.0]), 0, 0.1)),
+        Case("a class-0 point exactly on the boundary (s = 0): predicted 1, so w moves away",
+             (w, 10.0, np.array([0.0, 10.0]), 0, 0.5), hint="predict with the step of exercise 1: y = 1 when s >= 0"),
         Case("3 inputs, learning rate 1", (np.array([0.2, -0.4, 0.1]), -1.0, np.array([1.0, 2.0, -3.0]), 1, 1.0)),
     ]
     return run_check("perceptron_update", fn, cases, reference=perceptron_update, diagnose=_update_problem)

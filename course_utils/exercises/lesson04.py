@@ -1,7 +1,8 @@
-"""Checkers for lesson 04 (convolutions): output size, dilated kernels, receptive fields.
+"""Checkers for lesson 04 (convolutions): output size, dilated kernels, pooled and flattened
+shapes, receptive fields.
 
-The references are in :mod:`course_utils.conv`: ``conv_output_size``, ``dilate_kernel`` and
-``receptive_field``.
+The references are in :mod:`course_utils.conv`: ``conv_output_size``, ``dilate_kernel``,
+``pool_flatten_shapes`` and ``receptive_field``.
 
 Usage::
 
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
-from course_utils.conv import conv_output_size, dilate_kernel, receptive_field
+from course_utils.conv import conv_output_size, dilate_kernel, pool_flatten_shapes, receptive_field
 
 
 def _receptive_fields(layers: list[tuple[int, int, int]]) -> list[int]:
@@ -48,10 +49,11 @@ def check_output_size(fn: Callable) -> CheckResult:
 
     Usage: ``output_size = check_output_size(output_size).use``.
     """
-    settings = [(28, 3, 1, 0, 1), (28, 3, 1, 1, 1), (28, 3, 2, 1, 1), (7, 3, 2, 0, 1),
+    settings = [(28, 3, 1, 0, 1), (28, 3, 1, 1, 1), (28, 3, 2, 1, 1), (10, 3, 2, 0, 1),
                 (32, 4, 3, 2, 1), (28, 5, 1, 0, 2), (10, 3, 1, 3, 3)]
     hints = {0: "no padding: n - k + 1", 1: "padding p adds p zeros on *both* sides",
-             2: "divide by the stride, floor, then add 1", 3: "floor, not round or ceil",
+             2: "divide by the stride, floor, then add 1",
+             3: "(10 - 3) / 2 = 3.5: floor it to 3 (a window may not hang over the edge), not round or ceil",
              4: "p zeros on both sides, then floor((n + 2p - k) / s) + 1",
              5: "a dilated kernel spans d(k-1)+1 pixels", 6: "a dilated kernel spans d(k-1)+1 pixels"}
     cases = [Case(f"n={n}, k={k}, stride={s}, padding={p}, dilation={d}", (n, k, s, p, d), hint=hints[i])
@@ -72,6 +74,47 @@ def check_dilate_kernel(fn: Callable) -> CheckResult:
                           dilate_kernel(w, d),
                           "the result spans d(k-1)+1 taps per axis: w goes to out[::d, ::d], zeros elsewhere"))
     return run_check("dilate_kernel", fn, cases, reference=dilate_kernel)
+
+
+def _pool_flatten_problem(out: Any, shape: tuple[int, int, int], size: int, stride: int | None) -> str | None:
+    (eh, ew, ec), flat = pool_flatten_shapes(shape, size, stride)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return f"returned {out!r}: return a pair ((H', W', C), length), here (({eh}, {ew}, {ec}), {flat})"
+    pooled, length = out
+    problem = array_problem(pooled, (3,))
+    if problem is not None:
+        return f"pooled shape: {problem}: return (H', W', C), here ({eh}, {ew}, {ec})"
+    h, w, c = (float(v) for v in as_float_array(pooled))
+    if c != ec:
+        return f"pooled shape has {c:g} channels, expected {ec}: pooling keeps every channel"
+    step = stride or size
+    if (h, w) != (eh, ew):
+        if (h, w) == ((shape[0] - size) // 1 + 1, (shape[1] - size) // 1 + 1) and step != 1:
+            return f"pooled {h:g}x{w:g}, expected {eh}x{ew}: the stride defaults to the pool size, not 1"
+        if (h, w) == (-(-(shape[0] - size) // step) + 1, -(-(shape[1] - size) // step) + 1):
+            return f"pooled {h:g}x{w:g}, expected {eh}x{ew}: a window may not hang over the edge (floor, not ceil)"
+        return f"pooled {h:g}x{w:g}, expected {eh}x{ew}"
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)):
+        return f"flattened length {length!r} is a {type(length).__name__}, expected the integer {flat}"
+    if int(length) == eh * ew:
+        return f"flattened length {int(length)}, expected {flat}: Flatten keeps all {ec} channels, H' x W' x C"
+    return None if int(length) == flat else f"flattened length {int(length)}, expected {flat} = {eh} x {ew} x {ec}"
+
+
+def check_pool_flatten_shapes(fn: Callable) -> CheckResult:
+    """Check ``fn(shape, size, stride=None) -> ((H', W', C), length)``: pooled shape, flattened length.
+
+    Usage: ``pool_flatten_shapes = check_pool_flatten_shapes(pool_flatten_shapes).use``.
+    """
+    settings = [((28, 28, 16), 2, None, "2x2 pooling halves height and width and keeps the channels"),
+                ((7, 7, 64), 2, None, "7 is odd: floor((7 - 2) / 2) + 1 = 3, the last row is dropped"),
+                ((9, 10, 3), 3, 2, "overlapping windows: size 3, stride 2"),
+                ((14, 14, 32), 2, 1, "stride 1: the windows overlap, the map shrinks by size - 1"),
+                ((6, 6, 8), 3, None, "stride None means stride = size, as in keras.layers.MaxPooling2D")]
+    cases = [Case(f"shape {shape}, size {size}, stride {stride}", (shape, size, stride), hint=hint)
+             for shape, size, stride, hint in settings]
+    return run_check("pool_flatten_shapes", fn, cases, reference=pool_flatten_shapes,
+                     diagnose=_pool_flatten_problem)
 
 
 def check_receptive_fields(fn: Callable) -> CheckResult:

@@ -1,4 +1,5 @@
-"""Checkers for lesson 05 (CNN evaluation): one-vs-rest counts, specificity, top confusions.
+"""Checkers for lesson 05 (CNN evaluation): one-vs-rest counts, specificity, type I and II error
+rates, top confusions.
 
 Confusion matrices follow scikit-learn: ``cm[i, j]`` counts examples of true class ``i``
 predicted as class ``j`` (rows: actual, columns: predicted). The reference implementations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
-from course_utils.metrics import one_vs_rest, specificity, top_confusions
+from course_utils.metrics import error_rates, one_vs_rest, specificity, top_confusions
 
 
 def _random_cm(seed: int, k: int, total: int = 1000) -> np.ndarray:
@@ -72,6 +73,45 @@ def check_specificity(fn: Callable) -> CheckResult:
     cases = [Case(f"{cm.shape[0]}x{cm.shape[0]} confusion matrix", (cm,), specificity(cm), hint, 1e-9)
              for cm in cms]
     return run_check("specificity", fn, cases, reference=specificity)
+
+
+def _error_rates_problem(out: Any, cm: np.ndarray) -> str | None:
+    k = cm.shape[0]
+    alpha, beta = error_rates(cm)
+    problem = array_problem(out, (2, k))
+    if problem is not None:
+        return f"{problem}: return a pair (type I rates, type II rates), two arrays of {k} values"
+    got_a, got_b = as_float_array(out)
+    close = lambda a, b: np.allclose(a, b, rtol=1e-9, atol=1e-12)
+    if close(got_a, alpha) and close(got_b, beta):
+        return None
+    c = np.asarray(cm, dtype=np.float64)
+    tp = np.diag(c)
+    fn, fp = c.sum(axis=1) - tp, c.sum(axis=0) - tp
+    tn = c.sum() - tp - fn - fp
+    if close(got_a, beta) and close(got_b, alpha):
+        return "the two are swapped: type I is a false alarm (FP), type II a miss (FN)"
+    if close(got_a, fp) or close(got_b, fn):
+        return "returned counts: divide FP by the negatives FP + TN and FN by the positives FN + TP"
+    if close(got_a, fn / (fn + tn)) or close(got_b, fp / (fp + tp)):
+        return "rows and columns swapped: rows are the actual class, columns the prediction"
+    if close(got_a, fp / (fp + tp)) or close(got_b, fn / (fn + tn)):
+        return ("wrong denominator: FP / (FP + TP) is the false discovery rate (1 - PPV); "
+                "the type I rate divides by the actual negatives FP + TN")
+    which = [n for n, a, b in (("type I", got_a, alpha), ("type II", got_b, beta)) if not close(a, b)]
+    return f"wrong {' and '.join(which)} rates: got {np.round(got_a, 4)[:3]}..., {np.round(got_b, 4)[:3]}..."
+
+
+def check_error_rates(fn: Callable) -> CheckResult:
+    """Check ``fn(cm) -> (type I rates, type II rates)``: per class, FP / (FP + TN) and FN / (FN + TP).
+
+    Usage: ``error_rates = check_error_rates(error_rates).use``.
+    """
+    cms = [np.array([[50, 10], [5, 35]]), _random_cm(6, 3), _random_cm(7, 10)]
+    hint = ("type I = false alarm: FP / (FP + TN) = 1 - specificity; "
+            "type II = miss: FN / (FN + TP) = 1 - sensitivity")
+    cases = [Case(f"{cm.shape[0]}x{cm.shape[0]} confusion matrix", (cm,), hint=hint) for cm in cms]
+    return run_check("error_rates", fn, cases, reference=error_rates, diagnose=_error_rates_problem)
 
 
 def check_top_confusions(fn: Callable) -> CheckResult:

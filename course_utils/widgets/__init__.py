@@ -1,7 +1,8 @@
 """Interactive demos (ipywidgets), one module per demo, each returning the widget to display.
 
-``perceptron`` (lesson 01: sliders for w1, w2, b move the decision line) and ``conv_explorer``
-(lesson 04: kernel, stride, padding and dilation). A demo never shows a traceback: any slider
+``perceptron`` (lesson 01: sliders for w1, w2, b move the decision line), ``conv_explorer``
+(lesson 04: kernel, stride, padding and dilation) and ``explain_maps`` (lesson 08: a photo and one
+of its top-5 classes, with its saliency, Grad-CAM and occlusion maps). A demo never shows a traceback: any slider
 position draws something or says in one line why it cannot.
 
 Usage: ``from course_utils.widgets.perceptron import perceptron_boundary_widget``.
