@@ -27,7 +27,7 @@ Usage::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -229,6 +229,21 @@ def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
     return np.where((norms < threshold)[..., None], 0, image).astype(image.dtype)
 
 
+def _optimisation_loop(step_fn, steps: int, progress_desc: str | None):
+    """``step_fn`` compiled when it pays (a graph is about 4x faster per step than eager on a CPU,
+    but tracing costs about 8 steps), and the step numbers, behind a progress bar if asked."""
+    import tensorflow as tf
+
+    if steps >= 8:
+        step_fn = tf.function(step_fn)
+    step_numbers: Iterable[int] = range(steps)
+    if progress_desc is not None:
+        from course_utils.progress import progress
+
+        step_numbers = progress(step_numbers, desc=progress_desc)
+    return step_fn, step_numbers
+
+
 def class_model_visualization(model, class_index: int | Sequence[int] | None, steps: int = 200,
                               l2: float = 1e-3, lr: float = 0.05, blur_every: int | None = 4,
                               blur_sigma: float | None = 0.5,
@@ -285,14 +300,8 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
             objective = tf.reduce_sum(scores) - l2 * tf.reduce_sum(batch ** 2)
         return scores, tape.gradient(objective, batch)
 
-    if steps >= 8:   # a graph is about 4x faster per step than eager on a CPU, but tracing it costs ~8 steps
-        scores_and_grads = tf.function(scores_and_grads)
+    scores_and_grads, step_numbers = _optimisation_loop(scores_and_grads, steps, progress_desc)
     history = []
-    step_numbers = range(steps)
-    if progress_desc is not None:
-        from course_utils.progress import progress
-
-        step_numbers = progress(step_numbers, desc=progress_desc)
     for step in step_numbers:
         dy, dx = rng.integers(-jitter, jitter + 1, size=2) if jitter else (0, 0)
         scores, grads = scores_and_grads(tf.constant(np.roll(images, (dy, dx), axis=(1, 2))))
@@ -342,14 +351,8 @@ def invert_features(model, image: np.ndarray, layer_name: str, steps: int = 200,
             objective = error + tv * smooth
         return error, tape.gradient(objective, batch)
 
-    if steps >= 8:   # as in class_model_visualization: a graph pays off after about 8 steps
-        loss_and_grad = tf.function(loss_and_grad)
+    loss_and_grad, step_numbers = _optimisation_loop(loss_and_grad, steps, progress_desc)
     losses = []
-    step_numbers = range(steps)
-    if progress_desc is not None:
-        from course_utils.progress import progress
-
-        step_numbers = progress(step_numbers, desc=progress_desc)
     for step in step_numbers:
         error, grads = loss_and_grad(tf.constant(x))
         losses.append(float(error))
