@@ -135,7 +135,7 @@ def perceptron_boundary_widget(X: np.ndarray | None = None, targets: np.ndarray 
     out = widgets.Output()
 
     def update(_change=None) -> str:
-        fig, ax = plt.subplots(figsize=(7, 6))
+        fig, ax = plt.subplots(figsize=(7, 5.2))
         try:
             message = draw_perceptron(ax, X, sliders["w1"].value, sliders["w2"].value, sliders["b"].value,
                                       targets)
