@@ -36,21 +36,12 @@ REFERENCE_TEXT = ("one epoch of the classic Keras MNIST convnet on 20,000 Fashio
 
 
 def build_reference_model():
-    """The classic Keras MNIST convnet, compiled with Adam. Usage: ``build_reference_model().summary()``."""
-    import keras
-    from keras import layers
+    """The classic Keras MNIST convnet (``models.build_classic_convnet``, lesson 05's baseline),
+    compiled with Adam. Usage: ``build_reference_model().summary()``.
+    """
+    from course_utils.models import build_classic_convnet
 
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Dropout(0.25),
-        layers.Flatten(),
-        layers.Dense(128, activation="relu"),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ], name="reference_convnet")
+    model = build_classic_convnet()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
 
