@@ -364,12 +364,23 @@ def invert_features(model, image: np.ndarray, layer_name: str, steps: int = 200,
     return x[0].astype(x0.dtype), np.array(losses)
 
 
-def random_saliency(shape: tuple[int, int], seed: int = 0) -> np.ndarray:
-    """Uniform random values, the "random order" baseline for :func:`deletion_curve`.
+def random_saliency(shape: tuple[int, int], seed: int = 0, cells: int | None = None) -> np.ndarray:
+    """Uniform random values, the "random order" baselines for :func:`deletion_curve` (lesson 08).
 
-    Usage: ``deletion_curve(model, x, random_saliency(x.shape[:2]))``.
+    By default one value per pixel: deletion then greys out pixels scattered over the whole image.
+    With ``cells``, one value per cell of a ``cells`` x ``cells`` grid (each pixel takes its
+    cell's value), so deletion removes whole regions in random order, as coarse as a Grad-CAM map
+    on a ``cells`` x ``cells`` feature grid.
+    Usage: ``deletion_curve(model, x, random_saliency(x.shape[:2], cells=7))``.
     """
-    return np.random.default_rng(seed).random(shape).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    if cells is None:
+        return rng.random(shape).astype(np.float32)
+    h, w = shape
+    if not 1 <= cells <= min(h, w):
+        raise ValueError(f"cells must be between 1 and {min(h, w)}, got {cells}")
+    grid = rng.random((cells, cells)).astype(np.float32)
+    return grid[np.arange(h) * cells // h][:, np.arange(w) * cells // w]
 
 
 def deletion_curve(model, image: np.ndarray, saliency: np.ndarray, class_index: int | None = None,

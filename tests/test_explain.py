@@ -320,3 +320,15 @@ def test_invert_features_matches_the_layer_features():
     error = np.sum((features(rec[None]).numpy() - target) ** 2) / np.sum(target ** 2)
     np.testing.assert_allclose(error, losses[-1], rtol=1e-4)
     _one_line_value_error(lambda: explain.invert_features(model, image, "nope", steps=1))
+
+
+def test_random_saliency_by_regions_is_constant_on_each_cell_and_rejects_bad_grids():
+    pixels = explain.random_saliency((28, 21), seed=1)
+    regions = explain.random_saliency((28, 21), seed=1, cells=7)
+    assert pixels.shape == regions.shape == (28, 21)
+    assert len(np.unique(pixels)) == 28 * 21          # one value per pixel
+    assert len(np.unique(regions)) == 49              # one value per cell of the 7x7 grid
+    assert np.all(regions[:4, :3] == regions[0, 0]) and regions[4, 0] != regions[0, 0]
+    for bad in (0, 22):
+        with pytest.raises(ValueError, match="cells must be between 1 and 21"):
+            explain.random_saliency((28, 21), cells=bad)
