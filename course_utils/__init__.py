@@ -6,7 +6,8 @@ them: ``manifest`` (shipped weight files and their measured numbers), ``data`` (
 photos), ``pretrained`` (the offline ImageNet model), ``torch_weights`` (safe .pth reader),
 ``models`` (the lessons' shared models), ``images``, ``numpy_nn`` and ``conv`` (the NumPy
 references lessons 00-04 derive), ``metrics`` (confusion-matrix rates, lesson 05), ``explain`` (saliency, Grad-CAM,
-lesson 08), ``attacks`` (FGSM, PGD, C&W, lessons 09-10), ``plots`` (figures), ``progress``
+lesson 08), ``attacks`` (FGSM, PGD, C&W, lessons 09-10),
+``adversarial_training`` (attacks inside ``train_step``, lesson 10), ``plots`` (figures), ``progress``
 (compact progress bars), ``speed`` (the reference unit of time), ``report`` (headline numbers
 for ``make bench``), ``environment`` (the environment report, Colab), ``checks`` (exercise
 checking), ``exercises`` (one checker module per lesson) and ``widgets`` (one module per demo).

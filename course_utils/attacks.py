@@ -19,6 +19,12 @@ Usage::
     x_adv = pgd(model, x, y, eps=0.1, alpha=0.01, steps=40)
     acc = robust_accuracy(model, x, y, pgd, eps=0.1, alpha=0.01, steps=40)
     accs = accuracy_vs_eps(model, x, y, fgsm, [0.0, 0.05, 0.1, 0.2])
+    radii = minimal_pgd_l2_radius(model, x, y)             # per image, by bisection
+    images, p = fooling_images(model, targets=np.arange(10), image_shape=(28, 28, 1))
+
+The NumPy pieces a student writes in lesson 09 are here too (with ``loss_gradient``): ``fgsm_step``, ``project`` (PGD's
+projection) and ``to_tanh_space`` / ``from_tanh_space`` (C&W's change of variables), as well as
+``random_sign_noise`` (random noise with the norms of an FGSM step).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from course_utils.models import logits_model
+from course_utils.progress import progress
 
 if TYPE_CHECKING:
     import keras
@@ -100,6 +107,20 @@ def _gradient_fn(model: keras.Model, image_shape: tuple[int, ...]):
     return gradient
 
 
+@functools.lru_cache(maxsize=8)
+def _probabilities_fn(model: keras.Model, image_shape: tuple[int, ...]):
+    """A compiled ``x -> softmax(logits(x))`` (a forward pass in graph mode: several times faster on CPU)."""
+    import tensorflow as tf
+
+    scores = _scores(model)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32)])
+    def probabilities(x):
+        return tf.nn.softmax(scores(x, training=False), axis=-1)
+
+    return probabilities
+
+
 def _l2(a: np.ndarray) -> np.ndarray:
     """Per-example L2 norms, shape ``(N, 1, 1, 1)``, never below 1e-12 (safe to divide by)."""
     return np.maximum(np.sqrt(np.sum(np.square(a, dtype=np.float64), axis=(1, 2, 3), keepdims=True)), 1e-12)
@@ -113,6 +134,76 @@ def _project(x0: np.ndarray, x_adv: np.ndarray, eps: np.ndarray, norm: str) -> n
     else:
         x_adv = x0 + (x_adv - x0) * np.minimum(1.0, eps / _l2(x_adv - x0))
     return np.clip(x_adv, 0.0, 1.0).astype(np.float32)  # the last clip only for rounding
+
+
+def loss_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """``grad_x`` of the cross-entropy of label ``y`` on the logits, one gradient per example (lesson 09).
+
+    The gradient FGSM and PGD follow; float32, the shape of ``x``.
+    Usage: ``grad = loss_gradient(model, x, y); x_adv = fgsm_step(x, grad, eps=0.1)``.
+    """
+    x, y = _check_inputs(x, y)
+    gradient = _gradient_fn(model, x.shape[1:])
+    return np.concatenate([gradient(x[s], y[s]).numpy() for s in _batches(len(x), batch_size)])
+
+
+def fgsm_step(x: np.ndarray, grad: np.ndarray, eps: float, targeted: bool = False) -> np.ndarray:
+    """One FGSM step from a gradient already computed: ``clip(x + eps * sign(grad), 0, 1)``.
+
+    The NumPy core of :func:`fgsm` that lesson 09 asks students to write (Goodfellow et al. 2015,
+    eq. 3: eta = eps * sign(grad_x J(theta, x, y))); ``targeted=True`` steps against the gradient.
+    Usage: ``x_adv = fgsm_step(x, grad, eps=0.1)``.
+    """
+    direction = -np.sign(grad) if targeted else np.sign(grad)
+    return np.clip(np.asarray(x, dtype=np.float64) + eps * direction, 0.0, 1.0)
+
+
+def project(x0: np.ndarray, x_adv: np.ndarray, eps: float, norm: str = "linf") -> np.ndarray:
+    """PGD's projection (lesson 09): into [0, 1], then into the eps-ball around ``x0``, per example.
+
+    L-inf: clip each pixel to ``[x0 - eps, x0 + eps]``; L2: scale ``x_adv - x0`` down to norm eps
+    when it is longer (each example of the batch on its own). ``x0`` must lie in [0, 1], so the
+    result stays in the box. Returns float64, the shape of ``x_adv``.
+    Usage: ``x_adv = project(x, x_adv + alpha * np.sign(grad), eps=0.1)``.
+    """
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+    x0, x_adv = np.asarray(x0, dtype=np.float64), np.clip(np.asarray(x_adv, dtype=np.float64), 0.0, 1.0)
+    if norm == "linf":
+        return np.clip(x_adv, x0 - eps, x0 + eps)
+    return x0 + (x_adv - x0) * np.minimum(1.0, eps / _l2(x_adv - x0))
+
+
+def to_tanh_space(x: np.ndarray, margin: float = 1e-6) -> np.ndarray:
+    """C&W's change of variables, inverted (lesson 09): ``w = arctanh(2x - 1)`` so that x = (tanh(w) + 1) / 2.
+
+    Carlini & Wagner (2017, section 5) optimise over an unconstrained ``w``: every ``w`` maps to an
+    image in [0, 1]. ``2x - 1`` is clipped into ``(-1 + margin, 1 - margin)`` so that pixels at 0
+    and 1 give finite ``w`` (about -7.25 and 7.25).
+    Usage: ``w = to_tanh_space(x); x_back = from_tanh_space(w)``.
+    """
+    return np.arctanh(np.clip(2.0 * np.asarray(x, dtype=np.float64) - 1.0, -1.0 + margin, 1.0 - margin))
+
+
+def from_tanh_space(w: np.ndarray) -> np.ndarray:
+    """C&W's change of variables: ``x = (tanh(w) + 1) / 2``, in [0, 1] for every real ``w`` (lesson 09).
+
+    Usage: ``x_adv = from_tanh_space(w)``.
+    """
+    return (np.tanh(np.asarray(w, dtype=np.float64)) + 1.0) / 2.0
+
+
+def random_sign_noise(x: np.ndarray, eps: float, seed: int = 0) -> np.ndarray:
+    """``clip(x + eps * s, 0, 1)`` with s uniformly +-1 per pixel: FGSM's norms, a random direction.
+
+    Before clipping, the perturbation has the same L-inf norm (eps) and L2 norm (eps * sqrt(d)) as
+    an FGSM step of size eps: lesson 09 compares the two (Charpentier's noisy pictures).
+    Usage: ``x_noisy = random_sign_noise(x, eps=0.1, seed=0)``.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    _check_bound("eps", eps, 0)
+    signs = np.random.default_rng(seed).choice(np.array([-1.0, 1.0]), size=x.shape)
+    return np.clip(x + eps * signs, 0.0, 1.0).astype(np.float32)
 
 
 def predicted_labels(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
@@ -293,3 +384,78 @@ def accuracy_vs_eps(model: keras.Model, x: np.ndarray, y: np.ndarray, attack: Ca
     """
     return [float(np.mean(predicted_labels(model, x) == np.asarray(y))) if eps == 0
             else robust_accuracy(model, x, y, attack, eps=eps, **kwargs) for eps in eps_values]
+
+
+def minimal_pgd_l2_radius(model: keras.Model, x: np.ndarray, y: np.ndarray, max_radius: float = 5.0,
+                          bisection_steps: int = 10, steps: int = 20, batch_size: int = 256) -> np.ndarray:
+    """Per image, the smallest L2 radius at which PGD-L2 fools the model, found by bisection (lesson 09).
+
+    PGD-L2 runs ``steps`` steps of size ``radius / 5`` without random start (deterministic, so the
+    bisection is well defined). An image not fooled at ``max_radius`` gets ``inf``; one already
+    misclassified gets 0. The result is the upper end of the final interval: PGD fools each image
+    at that radius, and the interval is ``max_radius / 2**bisection_steps`` wide. Compare it with
+    the L2 norm of :func:`carlini_wagner_l2`, which minimises the distance itself.
+    Usage: ``radii = minimal_pgd_l2_radius(model, x, y, bisection_steps=10); np.median(radii)``.
+    """
+    x, y = _check_inputs(x, y)
+    _check_bound("max_radius", max_radius, 0, inclusive=False)
+    _check_bound("bisection_steps", bisection_steps, 1)
+
+    def fools(radius: np.ndarray) -> np.ndarray:
+        x_adv = pgd(model, x, y, radius, np.maximum(radius, 1e-12) / 5, steps, random_start=False,
+                    norm="l2", batch_size=batch_size)
+        return predicted_labels(model, x_adv, batch_size) != y
+
+    wrong = predicted_labels(model, x, batch_size) != y
+    lo, hi = np.zeros(len(x)), np.full(len(x), float(max_radius))
+    reachable = fools(hi) | wrong
+    for _ in progress(range(bisection_steps), desc="bisection on the PGD-L2 radius"):
+        mid = (lo + hi) / 2
+        fooled = fools(mid)
+        hi, lo = np.where(fooled, mid, hi), np.where(fooled, lo, mid)
+    return np.where(wrong, 0.0, np.where(reachable, hi, np.inf))
+
+
+def fooling_images(model: keras.Model, targets: np.ndarray, image_shape: tuple[int, ...],
+                   confidence: float = 0.99, steps: int = 100, alpha: float = 0.01, seed: int = 0,
+                   start: str = "noise", batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Images the model assigns to ``targets`` with probability >= ``confidence``, grown from noise.
+
+    Nguyen, Yosinski & Clune (2015), "Deep neural networks are easily fooled", evolve images, and
+    also climb the gradient, to reach > 99 % confidence on unrecognisable images. Here:
+    uniform noise in [0, 1] (``start="grey"``: 0.5 everywhere plus noise of +-0.05), then signed
+    gradient steps of size ``alpha`` that descend the cross-entropy of the target (on logits),
+    clipped to [0, 1], with no eps-ball; an image stops moving once it reaches ``confidence``.
+    Returns ``(images, p_target)``: float32 ``(N, *image_shape)`` and the target's probability.
+    Usage: ``images, p = fooling_images(cnn, np.arange(10), (28, 28, 1), confidence=0.99)``.
+    """
+    targets = np.asarray(targets, dtype=np.int32)
+    if targets.ndim != 1 or len(targets) == 0:
+        raise ValueError(f"targets must be a non-empty 1-D array of class indices, got shape {targets.shape}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if start not in ("noise", "grey"):
+        raise ValueError(f"start must be 'noise' or 'grey', got {start!r}")
+    _check_bound("steps", steps, 1)
+    _check_bound("alpha", alpha, 0, inclusive=False)
+    rng = np.random.default_rng(seed)
+    shape = (len(targets), *tuple(image_shape))
+    x = (rng.uniform(size=shape) if start == "noise" else 0.5 + rng.uniform(-0.05, 0.05, size=shape))
+    x = x.astype(np.float32)
+    gradient, probabilities = _gradient_fn(model, x.shape[1:]), _probabilities_fn(model, x.shape[1:])
+
+    def p_target(rows: np.ndarray) -> np.ndarray:
+        probs = np.concatenate([probabilities(x[rows[s]]).numpy() for s in _batches(len(rows), batch_size)])
+        return probs[np.arange(len(rows)), targets[rows]]
+
+    p = p_target(np.arange(len(x)))
+    for _ in progress(range(steps), desc="fooling images"):
+        active = np.flatnonzero(p < confidence)
+        if len(active) == 0:
+            break
+        for s in _batches(len(active), batch_size):
+            rows = active[s]
+            grad = gradient(x[rows], targets[rows]).numpy()
+            x[rows] = np.clip(x[rows] - alpha * np.sign(grad), 0.0, 1.0)
+        p[active] = p_target(active)
+    return x, p.astype(np.float64)

@@ -202,3 +202,47 @@ def train_fashion_cnn(x_train: np.ndarray, y_train: np.ndarray, validation_data=
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model, history
+
+
+# Lesson 10's robust CNN: the lesson 05 architecture trained by PGD adversarial training
+# (Madry et al. 2018) at eps = 0.1 (L-inf), made by tools/train_robust_cnn.py.
+ROBUST_FASHION_CNN_FILE = "robust_fashion_cnn.weights.h5"         # hash and accuracies in the manifest
+ROBUST_FASHION_CNN_HISTORY_FILE = "robust_fashion_cnn.history.json"   # per-epoch training record
+ROBUST_FASHION_CNN_RECIPE = {"eps": 0.1, "attack": "pgd", "steps": 5, "alpha": 0.05, "epochs": 7,
+                             "batch_size": 128, "peak_lr": 3e-3, "warmup_fraction": 0.1, "dropout": 0.0,
+                             "n_train": 55_000, "eval_steps": 40, "eval_alpha": 0.01}
+
+
+def robust_fashion_cnn(weights: str | Path | None = "shipped", compile: bool = True):
+    """Lesson 10's PGD-trained Fashion-MNIST CNN (eps = 0.1, L-inf): lesson 05's architecture.
+
+    Same convention as :func:`fashion_cnn`: input ``(N, 28, 28, 1)`` in [0, 1], softmax output,
+    a ``logits`` layer. ``weights="shipped"`` loads ``shipped/robust_fashion_cnn.weights.h5``
+    after checking its SHA-256; ``None`` gives the untrained network; a path loads other weights.
+    Its measured accuracies are in the manifest (``manifest.entry(ROBUST_FASHION_CNN_FILE)``).
+    Usage: ``robust = robust_fashion_cnn()``; ``robust.evaluate(preprocess(x_test), y_test)``.
+    """
+    import keras
+
+    model = build_fashion_cnn(dropout=ROBUST_FASHION_CNN_RECIPE["dropout"])
+    if weights == "shipped":
+        model.load_weights(verified_path(ROBUST_FASHION_CNN_FILE))
+    elif weights is not None:
+        model.load_weights(str(weights))
+    if compile:
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    return model
+
+
+def robust_fashion_cnn_history() -> dict:
+    """The robust CNN's training record (verified by SHA-256), written by ``tools/train_robust_cnn.py``.
+
+    Keys: ``history`` (per epoch: ``loss`` and ``adv_accuracy`` on the training attack,
+    ``val_clean``, ``val_fgsm``, ``val_pgd`` on held-out validation images), ``epoch_seconds``,
+    ``seed``, ``recipe``, ``test`` (the kept seed's test accuracies) and ``seeds`` (every seed's).
+    Usage: ``plt.plot(robust_fashion_cnn_history()["history"]["val_pgd"])``.
+    """
+    import json
+
+    return json.loads(verified_path(ROBUST_FASHION_CNN_HISTORY_FILE).read_text(encoding="utf-8"))

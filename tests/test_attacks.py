@@ -15,10 +15,18 @@ from course_utils.attacks import (
     accuracy_vs_eps,
     carlini_wagner_l2,
     fgsm,
+    fgsm_step,
+    fooling_images,
+    from_tanh_space,
+    loss_gradient,
+    minimal_pgd_l2_radius,
     perturbation_norms,
     pgd,
     predicted_labels,
+    project,
+    random_sign_noise,
     robust_accuracy,
+    to_tanh_space,
 )
 from course_utils.data import load_digits
 
@@ -287,3 +295,107 @@ def test_inputs_a_rounding_error_outside_the_box_are_accepted():
     model = linear_model(rng.normal(size=(16, 2)), np.zeros(2))
     x = np.full((2, 4, 4, 1), 1.0 + 5e-7, dtype=np.float64)
     assert fgsm(model, x, np.zeros(2, dtype=int), 0.1).max() <= 1.0
+
+
+# --- Lesson 09's NumPy pieces and helpers: fgsm_step, project, the tanh change of variables, noise,
+# the bisection on the PGD-L2 radius and fooling images. ---
+
+def test_fgsm_step_is_fgsm_given_the_gradient():
+    rng = np.random.default_rng(6)
+    w, b = rng.normal(size=(16, 3)) * 0.3, rng.normal(size=3) * 0.1
+    x = rng.uniform(size=(10, 4, 4, 1)).astype(np.float32)
+    y = rng.integers(0, 3, size=10)
+    grad = np_gradient(w, b, x, y)
+    np.testing.assert_allclose(loss_gradient(linear_model(w, b), x, y, batch_size=3), grad, rtol=1e-4, atol=1e-6)
+    for targeted in (False, True):
+        np.testing.assert_allclose(fgsm_step(x, grad, 0.1, targeted=targeted),
+                                   fgsm(linear_model(w, b), x, y, 0.1, targeted=targeted), atol=1e-6)
+
+
+def test_project_lands_in_the_box_and_the_ball_and_keeps_what_is_inside():
+    rng = np.random.default_rng(7)
+    x0 = rng.uniform(size=(6, 5, 5, 2))
+    far = x0 + rng.normal(scale=2.0, size=x0.shape)
+    linf = project(x0, far, 0.1)
+    assert linf.min() >= 0 and linf.max() <= 1 and np.abs(linf - x0).max() <= 0.1 + 1e-12
+    np.testing.assert_allclose(linf, np.clip(np.clip(far, 0, 1), x0 - 0.1, x0 + 0.1))
+    l2 = project(x0, far, 0.5, norm="l2")
+    norms = perturbation_norms(x0, l2)[1]
+    assert l2.min() >= 0 and l2.max() <= 1 and np.allclose(norms, 0.5)   # all were outside: on the sphere
+    near = np.clip(x0 + rng.normal(scale=1e-3, size=x0.shape), 0, 1)
+    np.testing.assert_allclose(project(x0, near, 0.5, norm="l2"), near)  # inside: unchanged
+    np.testing.assert_allclose(project(x0, near, 0.1), near)
+    with pytest.raises(ValueError, match="norm must be one of"):
+        project(x0, far, 0.1, norm="l1")
+
+
+def test_tanh_change_of_variables_round_trips_and_stays_finite():
+    x = np.array([0.0, 1e-3, 0.25, 0.5, 0.9, 1.0])
+    w = to_tanh_space(x)
+    assert np.all(np.isfinite(w)) and w[3] == 0.0 and np.all(np.diff(w) > 0)
+    np.testing.assert_allclose(from_tanh_space(w), x, atol=1e-6)
+    big = from_tanh_space(np.array([-50.0, 50.0]))       # any real w is an image
+    assert big.min() >= 0.0 and big.max() <= 1.0
+
+
+def test_random_sign_noise_has_the_norms_of_an_fgsm_step():
+    rng = np.random.default_rng(8)
+    w = rng.normal(size=(16, 3))
+    x = rng.uniform(0.3, 0.7, size=(20, 4, 4, 1)).astype(np.float32)     # no clipping at eps = 0.1
+    y = rng.integers(0, 3, size=20)
+    noisy = random_sign_noise(x, 0.1, seed=1)
+    for a, b in zip(perturbation_norms(x, noisy), perturbation_norms(x, fgsm(linear_model(w, np.zeros(3)), x, y, 0.1))):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+    assert not np.allclose(noisy, random_sign_noise(x, 0.1, seed=2))
+    np.testing.assert_array_equal(noisy, random_sign_noise(x, 0.1, seed=1))
+    with pytest.raises(ValueError, match="eps must be >= 0"):
+        random_sign_noise(x, -0.1)
+
+
+def test_minimal_pgd_l2_radius_finds_the_distance_to_a_linear_boundary():
+    # Two classes, z = x @ W: the L2 distance from x to the boundary is |z_y - z_other| / ||W1 - W0||,
+    # and PGD-L2 walks straight along (W_other - W_y) / ||.||: it fools exactly beyond that distance.
+    rng = np.random.default_rng(9)
+    w = rng.normal(size=(16, 2))
+    dw = w[:, 1] - w[:, 0]
+    b = np.array([0.0, -0.5 * dw.sum()])                  # the boundary passes through the grey image
+    x = rng.uniform(0.4, 0.6, size=(200, 4, 4, 1)).astype(np.float32)
+    z = x.reshape(200, -1) @ w + b
+    distance = np.abs(z[:, 1] - z[:, 0]) / np.linalg.norm(dw)
+    keep = np.flatnonzero(distance < 0.09)[:20]           # pixels move by < 0.09: the box never binds
+    x, y, distance = x[keep], z[keep].argmax(axis=1), distance[keep]
+    radii = minimal_pgd_l2_radius(linear_model(w, b), x, y, max_radius=0.2, bisection_steps=12)
+    assert len(keep) >= 10
+    assert np.all(radii >= distance - 1e-4) and np.all(radii <= distance + 0.2 / 2**12 + 1e-4)
+    y_wrong = y.copy()
+    y_wrong[0] = 1 - y_wrong[0]                            # already misclassified: radius 0
+    far = minimal_pgd_l2_radius(linear_model(w, b), x, y_wrong, max_radius=1e-4, bisection_steps=2)
+    assert far[0] == 0.0 and np.all(np.isinf(far[1:][distance[1:] > 1e-3]))
+
+
+def test_fooling_images_reach_the_asked_confidence(digits_mlp):
+    model = digits_mlp[0]
+    targets = np.arange(10)
+    images, p = fooling_images(model, targets, (8, 8, 1), confidence=0.99, steps=200, alpha=0.02)
+    assert images.shape == (10, 8, 8, 1) and images.dtype == np.float32
+    assert images.min() >= 0 and images.max() <= 1
+    assert np.all(p >= 0.99)
+    probs = np.asarray(model(images))
+    np.testing.assert_allclose(probs[np.arange(10), targets], p, atol=1e-5)
+    assert np.array_equal(probs.argmax(axis=1), targets)
+    grey, _ = fooling_images(model, targets[:2], (8, 8, 1), steps=1, start="grey")
+    assert np.abs(grey - 0.5).max() <= 0.05 + 0.01 + 1e-6   # one step of 0.01 from grey +- 0.05
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"targets": np.array([])}, "targets must be a non-empty 1-D array"),
+    ({"confidence": 1.0}, "confidence must be in (0, 1), got 1.0"),
+    ({"start": "zeros"}, "start must be 'noise' or 'grey'"),
+    ({"alpha": 0.0}, "alpha must be > 0"),
+])
+def test_fooling_images_bad_arguments(kwargs, message):
+    model = linear_model(np.ones((16, 2)), np.zeros(2))
+    arguments = {"targets": np.array([0, 1]), "image_shape": (4, 4, 1)} | kwargs
+    with pytest.raises(ValueError) as error:
+        fooling_images(model, **arguments)
+    assert message in str(error.value) and "\n" not in str(error.value)

@@ -5,7 +5,7 @@ faults its checkers name."""
 
 import pytest
 
-from course_utils import conv, explain, images, metrics, numpy_nn
+from course_utils import attacks, conv, explain, images, metrics, numpy_nn
 from course_utils.checks import ExerciseFailed
 from course_utils.exercises import lesson00 as l0
 from course_utils.exercises import lesson01 as l1
@@ -14,6 +14,8 @@ from course_utils.exercises import lesson03 as l3
 from course_utils.exercises import lesson04 as l4
 from course_utils.exercises import lesson05 as l5
 from course_utils.exercises import lesson08 as l8
+from course_utils.exercises import lesson09 as l9
+from course_utils.exercises import lesson10 as l10
 
 CHECKERS = [
     (l0.check_to_grayscale, images.to_grayscale),
@@ -40,6 +42,12 @@ CHECKERS = [
     (l8.check_grad_cam_weights, explain.grad_cam_weights),
     (l8.check_grad_cam_combine, explain.grad_cam_combine),
     (l8.check_clip_small_norm, explain.clip_small_norm),
+    (l9.check_fgsm_step, attacks.fgsm_step),
+    (l9.check_project, attacks.project),
+    (l9.check_to_tanh_space, attacks.to_tanh_space),
+    (l10.check_linf_projection, l10.linf_projection),   # references from adversarial_training
+    (l10.check_pgd_ascent_step, l10.pgd_ascent_step),
+    (l10.check_fgsm_rs_step, l10.fgsm_rs_step),
 ]
 IDS = [check.__name__ for check, _ in CHECKERS]
 

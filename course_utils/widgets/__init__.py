@@ -2,7 +2,8 @@
 
 ``perceptron`` (lesson 01: sliders for w1, w2, b move the decision line), ``conv_explorer``
 (lesson 04: kernel, stride, padding and dilation) and ``explain_maps`` (lesson 08: a photo and one
-of its top-5 classes, with its saliency, Grad-CAM and occlusion maps). A demo never shows a traceback: any slider
+of its top-5 classes, with its saliency, Grad-CAM and occlusion maps), ``adversarial`` (lesson 09: an eps
+slider over an FGSM attack, and a photo upload). A demo never shows a traceback: any slider
 position draws something or says in one line why it cannot.
 
 Usage: ``from course_utils.widgets.perceptron import perceptron_boundary_widget``.

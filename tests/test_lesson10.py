@@ -1,0 +1,86 @@
+"""Lesson 10 (adversarial training): the checkers pass their references and name the fault of each
+wrong implementation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import adversarial_training as at
+from course_utils.exercises import lesson10 as l10
+
+
+def _project(x0, x_adv, eps):
+    return np.clip(np.clip(x_adv, x0 - eps, x0 + eps), 0, 1)
+
+
+WRONG = {
+    "linf_projection": (l10.check_linf_projection, [
+        (lambda x0, xa, eps: np.clip(xa, x0 - eps, x0 + eps), "clip to the image box"),
+        (lambda x0, xa, eps: np.clip(xa, 0, 1), "only clipped to [0, 1]"),
+        (lambda x0, xa, eps: np.clip(xa, -eps, eps), "clipped the image to [-eps, eps]"),
+        (lambda x0, xa, eps: np.clip(x0 + np.sign(xa - x0) * eps, 0, 1), "a pixel already inside"),
+        (lambda x0, xa, eps: np.clip(xa, x0 - eps, x0 + eps)[:1], "wrong shape"),
+    ]),
+    "pgd_ascent_step": (l10.check_pgd_ascent_step, [
+        (lambda x0, xa, g, eps, a: _project(x0, xa - a * np.sign(g), eps), "descended the loss"),
+        (lambda x0, xa, g, eps, a: _project(x0, xa + a * g, eps), "step along sign(grad)"),
+        (lambda x0, xa, g, eps, a: xa + a * np.sign(g), "no projection"),
+        (lambda x0, xa, g, eps, a: np.clip(xa + a * np.sign(g), 0, 1), "projected onto [0, 1] only"),
+        (lambda x0, xa, g, eps, a: _project(x0, xa + eps * np.sign(g), eps), "the step size is alpha"),
+        (lambda x0, xa, g, eps, a: _project(x0, x0 + a * np.sign(g), eps), "stepped from x0"),
+        (lambda x0, xa, g, eps, a: _project(xa, xa + a * np.sign(g), eps), "or around x_adv"),
+    ]),
+    "fgsm_rs_step": (l10.check_fgsm_rs_step, [
+        (lambda x0, d, g, eps: _project(x0, x0 + d + eps * np.sign(g), eps), "alpha = 1.25 eps"),
+        (lambda x0, d, g, eps: _project(x0, x0 + 1.25 * eps * np.sign(g), eps), "forgot the random start"),
+        (lambda x0, d, g, eps: x0 + d + 1.25 * eps * np.sign(g), "no projection"),
+        (lambda x0, d, g, eps: _project(x0, x0 + d - 1.25 * eps * np.sign(g), eps), "descended the loss"),
+        (lambda x0, d, g, eps: _project(x0, x0 + d + 2 * eps * np.sign(g), eps), "stepped by 2 eps or more"),
+        (lambda x0, d, g, eps: np.clip(x0 + d + 1.25 * eps * np.sign(g), 0, 1), "projected onto [0, 1] only"),
+    ]),
+}
+CASES = [(name, i) for name, (_check, wrongs) in WRONG.items() for i in range(len(wrongs))]
+
+
+def test_each_checker_has_at_least_three_wrong_implementations():
+    assert all(len(wrongs) >= 3 for _check, wrongs in WRONG.values())
+
+
+@pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
+def test_wrong_implementation_is_named(name, index, capsys):
+    check, wrongs = WRONG[name]
+    wrong, fault = wrongs[index]
+    result = check(wrong)
+    out = capsys.readouterr().out
+    assert not result.passed and not result.not_done
+    assert fault in out, out
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_reference_passes(name, capsys):
+    check, _ = WRONG[name]
+    reference = {"linf_projection": at.linf_projection, "pgd_ascent_step": at.pgd_ascent_step,
+                 "fgsm_rs_step": at.fgsm_rs_step}[name]
+    assert check(reference).passed
+    assert "WRONG" not in capsys.readouterr().out
+
+
+def test_references_agree_with_the_in_graph_attacks():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    x0 = rng.uniform(size=(2, 5, 5, 1))
+    x_adv = x0 + rng.uniform(-0.3, 0.3, size=x0.shape)
+    np.testing.assert_allclose(at.linf_projection(x0, x_adv, 0.1),
+                               at.project_linf(tf.constant(x0), tf.constant(x_adv), 0.1).numpy(), atol=1e-12)
+
+
+def test_pgd_steps_converge_to_the_corner_of_a_linear_loss():
+    """Many PGD steps on a linear loss w.x reach the ball's corner x0 + eps sign(w), clipped to [0, 1]."""
+    rng = np.random.default_rng(1)
+    x0, w = rng.uniform(size=(1, 4, 4, 1)), rng.normal(size=(1, 4, 4, 1))
+    x_adv = x0.copy()
+    for _ in range(10):
+        x_adv = at.pgd_ascent_step(x0, x_adv, w, eps=0.1, alpha=0.03)
+    np.testing.assert_allclose(x_adv, np.clip(x0 + 0.1 * np.sign(w), 0, 1), atol=1e-12)

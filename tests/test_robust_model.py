@@ -1,0 +1,88 @@
+"""The shipped robust CNN of lesson 10 (course_utils.models.robust_fashion_cnn): its input convention,
+its manifest entry (three seeds, the issue's targets, the tool's time budget), and that its clean and
+PGD-40 accuracy on a test subset agree with the numbers the tool measured on the whole test set."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course_utils import attacks, manifest, models
+from course_utils.data import load_fashion_mnist
+
+N_SUBSET = 500
+
+
+@pytest.fixture(scope="module")
+def robust():
+    return models.robust_fashion_cnn()
+
+
+@pytest.fixture(scope="module")
+def subset():
+    _, (x_test, y_test) = load_fashion_mnist()
+    return models.preprocess(x_test[:N_SUBSET]), y_test[:N_SUBSET].astype("int32")
+
+
+def test_same_convention_as_the_lesson05_cnn(robust, subset):
+    assert tuple(robust.input_shape) == (None, 28, 28, 1)
+    assert robust.get_layer("logits").output.shape[-1] == 10
+    probs = robust.predict(subset[0][:8], verbose=0)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    untrained = models.robust_fashion_cnn(weights=None, compile=False)
+    assert untrained.count_params() == robust.count_params() == models.build_fashion_cnn().count_params()
+
+
+def test_manifest_entry_has_three_seeds_and_meets_the_targets():
+    info = manifest.entry(models.ROBUST_FASHION_CNN_FILE)
+    assert info["made_by"] == "tools/train_robust_cnn.py"
+    for name in ("clean_accuracy", "fgsm_accuracy", "pgd40_accuracy"):
+        assert len(info["spread"][name]["seeds"]) >= 3
+    assert info["spread"]["pgd40_accuracy"]["mean"] >= 0.70           # issue 11's targets
+    assert info["spread"]["clean_accuracy"]["mean"] >= 0.82
+    assert all(units <= 50 for units in info["train_units"])         # per seed, reference units
+    assert info["recipe"] == models.ROBUST_FASHION_CNN_RECIPE
+
+
+def test_subset_accuracy_agrees_with_the_manifest(robust, subset):
+    x, y = subset
+    info = manifest.entry(models.ROBUST_FASHION_CNN_FILE)
+    recipe = models.ROBUST_FASHION_CNN_RECIPE
+    clean = float(np.mean(attacks.predicted_labels(robust, x) == y))
+    pgd = attacks.robust_accuracy(robust, x, y, attacks.pgd, eps=recipe["eps"], alpha=recipe["eval_alpha"],
+                                  steps=recipe["eval_steps"])
+    for measured, name in ((clean, "clean_accuracy"), (pgd, "pgd40_accuracy")):
+        p = info["metrics"][name]
+        assert abs(measured - p) < 4 * np.sqrt(p * (1 - p) / N_SUBSET) + 0.01, (name, measured, p)
+
+
+def test_history_is_the_kept_seed_record():
+    history = models.robust_fashion_cnn_history()
+    info = manifest.entry(models.ROBUST_FASHION_CNN_FILE)
+    assert history["seed"] == info["spread"]["pgd40_accuracy"]["seeds"][0]
+    epochs = info["epochs"]
+    assert all(len(history["history"][k]) == epochs for k in ("loss", "val_clean", "val_fgsm", "val_pgd"))
+    assert history["test"]["pgd40_accuracy"] == pytest.approx(info["metrics"]["pgd40_accuracy"], abs=1e-4)
+
+
+def test_a_damaged_file_is_refused(tmp_path, monkeypatch):
+    fake = tmp_path / models.ROBUST_FASHION_CNN_FILE
+    fake.write_bytes(b"not weights")
+    monkeypatch.setattr(manifest, "shipped_dir", lambda: tmp_path)
+    monkeypatch.setattr(manifest, "read_manifest", lambda: {models.ROBUST_FASHION_CNN_FILE: {
+        "sha256": "0" * 64, "made_by": "tools/train_robust_cnn.py"}})
+    with pytest.raises(manifest.WeightsFileError, match="SHA-256 mismatch") as info:
+        models.robust_fashion_cnn()
+    assert "\n" not in str(info.value)
+
+
+def test_tool_rejects_bad_epochs(capsys):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    import train_robust_cnn
+
+    with pytest.raises(SystemExit):
+        train_robust_cnn.main(["--epochs", "0"])
+    assert "--epochs must be >= 1" in capsys.readouterr().err
