@@ -1,0 +1,213 @@
+"""Sample-quality measures for generative models: a Fréchet distance in a CNN's feature space, class coverage.
+
+Lessons 11 (GANs) and 12 (VAE) compare generated Fashion-MNIST samples with the test images
+through the lesson 05 CNN (:func:`course_utils.models.fashion_cnn`):
+
+- :func:`frechet_distance` fits a Gaussian to each set of features and returns the Fréchet
+  (2-Wasserstein) distance between the two Gaussians,
+  ``||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))``.
+  Heusel et al. (2017), "GANs trained by a two time-scale update rule converge to a local Nash
+  equilibrium", define the FID with this formula on the 2048-d pool features of Inception-v3
+  trained on ImageNet. Here the features are the 128-d ``dense_relu`` layer of a small CNN
+  trained on Fashion-MNIST itself, so the numbers are *not* FID and are comparable neither with
+  published FIDs nor across feature extractors: call it the "Fréchet distance in the lesson 05
+  CNN's features". Like FID it is biased upward for small sample sizes; compare models with the
+  same number of samples (the lessons use 10,000 against the 10,000 test images).
+- :func:`class_coverage` is the share of samples the CNN assigns to each of the 10 classes, and
+  :func:`coverage_entropy` its entropy in bits (log2(10) = 3.32 for a uniform coverage, 0 when
+  every sample falls in one class: the mark of mode collapse).
+
+Usage::
+
+    from course_utils.generative_metrics import class_coverage, cnn_features, frechet_distance
+    real = cnn_features(preprocess(x_test))            # (10000, 128) float64
+    fake = cnn_features(samples)                        # samples in [0, 1], (N, 28, 28, 1)
+    print(frechet_distance(real, fake), class_coverage(samples))
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from course_utils.models import fashion_cnn
+
+FEATURE_LAYER = "dense_relu"      # the 128-d layer after the lesson 05 CNN's dense layer, before dropout
+SQRTM_OFFSET = 1e-6               # diagonal offset added to both covariances when sqrtm fails (see below)
+
+
+def _features(x, name: str) -> np.ndarray:
+    """``x`` as a finite float64 ``(N, D)`` array with ``N >= 2``; one-line ValueError otherwise."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (samples, features), got shape {x.shape}")
+    if x.shape[0] < 2:
+        raise ValueError(f"{name} needs at least 2 samples to estimate a covariance, got {x.shape[0]}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x
+
+
+def _moments(mu, cov, name: str) -> tuple[np.ndarray, np.ndarray]:
+    mu = np.asarray(mu, dtype=np.float64)
+    cov = np.asarray(cov, dtype=np.float64)
+    if mu.ndim != 1:
+        raise ValueError(f"mu_{name} must be a 1-D vector, got shape {mu.shape}")
+    if cov.shape != (mu.size, mu.size):
+        raise ValueError(f"cov_{name} must have shape {(mu.size, mu.size)} to match mu_{name}, got {cov.shape}")
+    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(cov))):
+        raise ValueError(f"mu_{name} or cov_{name} contains NaN or infinite values")
+    return mu, cov
+
+
+def _sqrtm_or_none(product: np.ndarray) -> np.ndarray | None:
+    """The real part of ``scipy.linalg.sqrtm(product)``, or None when it is not trustworthy.
+
+    Not trustworthy: non-finite entries, an imaginary part above 1e-3 of the largest entry (the
+    product of two PSD matrices has real non-negative eigenvalues, so a large imaginary part is a
+    numerical failure), or a relative residual ``||X X - A|| / ||A||`` above 1e-4.
+    """
+    from scipy.linalg import sqrtm
+
+    with warnings.catch_warnings():    # "Matrix is singular": handled below by the offset
+        warnings.simplefilter("ignore")
+        root = sqrtm(product)
+    if not np.all(np.isfinite(root)):
+        return None
+    scale = max(float(np.abs(root).max()), 1e-300)
+    if np.iscomplexobj(root):
+        if float(np.abs(root.imag).max()) > 1e-3 * scale:
+            return None
+        root = root.real
+    norm = float(np.linalg.norm(product))
+    if norm > 0 and float(np.linalg.norm(root @ root - product)) > 1e-4 * norm:
+        return None
+    return root
+
+
+def frechet_distance_from_moments(mu_a, cov_a, mu_b, cov_b, offset: float = SQRTM_OFFSET) -> float:
+    """Fréchet distance between N(mu_a, cov_a) and N(mu_b, cov_b), lessons 11-12.
+
+    ``||mu_a - mu_b||^2 + Tr(cov_a + cov_b - 2 (cov_a cov_b)^(1/2))``. The matrix square root is
+    ``scipy.linalg.sqrtm``; its real part is kept (for PSD covariances the product is
+    diagonalisable with real non-negative eigenvalues, so the exact root is real and an imaginary
+    part is rounding). If the root is not trustworthy (non-finite, a large imaginary part, a large
+    residual: numerical trouble with nearly singular covariances), ``offset * I`` is added to both
+    covariances and the root recomputed, as in the reference FID code (pytorch-fid). The distance
+    is the squared 2-Wasserstein distance, so by the triangle inequality the offset moves its
+    square root by at most ``2 * sqrt(offset * D)`` (0.023 for D = 128 and the default offset).
+    Rounding can leave a tiny negative value; the result is clipped at 0.
+    Usage: ``frechet_distance_from_moments(mu_g, cov_g, mu_r, cov_r)`` (lesson 11's GAN samples).
+    """
+    mu_a, cov_a = _moments(mu_a, cov_a, "a")
+    mu_b, cov_b = _moments(mu_b, cov_b, "b")
+    if mu_a.size != mu_b.size:
+        raise ValueError(f"the two Gaussians have different dimensions: {mu_a.size} and {mu_b.size}")
+    root = _sqrtm_or_none(cov_a @ cov_b)
+    if root is None:
+        eye = offset * np.eye(mu_a.size)
+        root = _sqrtm_or_none((cov_a + eye) @ (cov_b + eye))
+        if root is None:
+            raise ValueError("the covariance product has no reliable square root even with the diagonal "
+                             f"offset {offset}; check the features for constant or duplicated columns")
+    diff = mu_a - mu_b
+    value = float(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(root))
+    return max(value, 0.0)
+
+
+def frechet_distance(features_a, features_b) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets ``(N_a, D)`` and ``(N_b, D)``.
+
+    Lessons 11-12 measure GAN and VAE samples with it in the lesson 05 CNN's ``dense_relu``
+    features (:func:`cnn_features`); it is FID's formula in another feature space, so not FID
+    (see the module docstring). Means and unbiased covariances (``np.cov``) of each set, then
+    :func:`frechet_distance_from_moments`. Two identical sets give 0.
+    Usage: ``frechet_distance(cnn_features(samples), cnn_features(preprocess(x_test)))``.
+    """
+    a = _features(features_a, "features_a")
+    b = _features(features_b, "features_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"features_a has {a.shape[1]} features per sample but features_b has {b.shape[1]}")
+    return frechet_distance_from_moments(a.mean(axis=0), np.cov(a, rowvar=False),
+                                         b.mean(axis=0), np.cov(b, rowvar=False))
+
+
+def _images(images) -> np.ndarray:
+    """``images`` as float32 ``(N, 28, 28, 1)`` in [0, 1] (``(N, 28, 28)`` gets its channel axis)."""
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
+        raise ValueError(f"images must have shape (N, 28, 28, 1) or (N, 28, 28), got {np.shape(images)}")
+    if x.shape[0] < 1:
+        raise ValueError("images is empty: need at least 1 image")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("images contain NaN or infinite values")
+    low, high = float(x.min()), float(x.max())
+    if low < 0.0 or high > 1.0:
+        raise ValueError(f"images must be in [0, 1], got values in [{low:g}, {high:g}]; "
+                         "scale uint8 images with course_utils.models.preprocess (tanh outputs: (x + 1) / 2)")
+    return x
+
+
+@functools.lru_cache(maxsize=1)
+def _default_model():
+    return fashion_cnn(compile=False)
+
+
+def _feature_model(model, layer: str):
+    import keras
+
+    names = [lay.name for lay in model.layers]
+    if layer not in names:
+        raise ValueError(f"model {model.name!r} has no layer {layer!r}; its layers: {', '.join(names)}")
+    return keras.Model(model.inputs, model.get_layer(layer).output, name=f"{model.name}_{layer}")
+
+
+def cnn_features(images, model=None, layer: str = FEATURE_LAYER, batch_size: int = 500) -> np.ndarray:
+    """Features of images in [0, 1] at ``layer`` of the lesson 05 CNN, float64 ``(N, 128)``, lessons 11-12.
+
+    ``model=None`` uses the shipped :func:`course_utils.models.fashion_cnn` (loaded once).
+    The default layer ``"dense_relu"`` is the ReLU after the 128-unit dense layer and its batch
+    norm (the dropout that follows is inactive at inference).
+    Usage: ``real = cnn_features(preprocess(x_test))``; ``fake = cnn_features((g(z) + 1) / 2)``.
+    """
+    x = _images(images)
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+    extractor = _feature_model(_default_model() if model is None else model, layer)
+    out = extractor.predict(x, batch_size=int(batch_size), verbose=0)
+    return np.asarray(out, dtype=np.float64).reshape(len(x), -1)
+
+
+def class_coverage(images, model=None, batch_size: int = 500) -> np.ndarray:
+    """Share of images the CNN assigns to each class (float64, sums to 1), lessons 11-12.
+
+    The class of an image is the argmax of ``model``'s output (the shipped lesson 05 CNN when
+    ``model=None``); the result has one entry per output (10 for Fashion-MNIST, in the order of
+    ``course_utils.data.FASHION_CLASSES``). Real test images give about 0.1 each; a collapsed
+    generator piles its samples into a few classes.
+    Usage: ``coverage = class_coverage(samples)``; ``coverage_entropy(coverage)``.
+    """
+    x = _images(images)
+    model = _default_model() if model is None else model
+    scores = np.asarray(model.predict(x, batch_size=int(batch_size), verbose=0))
+    predicted = scores.reshape(len(x), -1).argmax(axis=1)
+    return np.bincount(predicted, minlength=scores.shape[-1]).astype(np.float64) / len(x)
+
+
+def coverage_entropy(coverage) -> float:
+    """Entropy in bits of a class distribution: log2(10) = 3.32 for uniform, 0 for a single class.
+
+    Lessons 11-12 summarise :func:`class_coverage` with it (``0 * log 0`` counts as 0).
+    Usage: ``coverage_entropy(class_coverage(samples))``.
+    """
+    p = np.asarray(coverage, dtype=np.float64)
+    if p.ndim != 1 or p.size < 1:
+        raise ValueError(f"coverage must be a non-empty 1-D array of class shares, got shape {p.shape}")
+    if not np.all(np.isfinite(p)) or float(p.min()) < 0 or abs(float(p.sum()) - 1.0) > 1e-6:
+        raise ValueError(f"coverage must be non-negative shares summing to 1, got sum {float(p.sum()):g}")
+    nonzero = p[p > 0]
+    return float(-(nonzero * np.log2(nonzero)).sum()) + 0.0   # + 0.0 turns -0.0 into 0.0
