@@ -133,11 +133,15 @@ def fashion_cnn(weights: str | Path | None = "shipped", compile: bool = True):
     A missing or damaged shipped file raises ``manifest.WeightsFileError`` with one line.
     Usage: ``model = fashion_cnn()``; ``model.evaluate(preprocess(x_test), y_test)``.
     """
+    return _with_weights(build_fashion_cnn(), FASHION_CNN_FILE, weights, compile)
+
+
+def _with_weights(model, shipped_file: str, weights: str | Path | None, compile: bool):
+    """Load ``weights`` into ``model`` ("shipped": ``shipped_file``, SHA-256 checked) and compile it."""
     import keras
 
-    model = build_fashion_cnn()
     if weights == "shipped":
-        model.load_weights(verified_path(FASHION_CNN_FILE))
+        model.load_weights(verified_path(shipped_file))
     elif weights is not None:
         model.load_weights(str(weights))
     if compile:
@@ -222,17 +226,8 @@ def robust_fashion_cnn(weights: str | Path | None = "shipped", compile: bool = T
     Its measured accuracies are in the manifest (``manifest.entry(ROBUST_FASHION_CNN_FILE)``).
     Usage: ``robust = robust_fashion_cnn()``; ``robust.evaluate(preprocess(x_test), y_test)``.
     """
-    import keras
-
     model = build_fashion_cnn(dropout=ROBUST_FASHION_CNN_RECIPE["dropout"])
-    if weights == "shipped":
-        model.load_weights(verified_path(ROBUST_FASHION_CNN_FILE))
-    elif weights is not None:
-        model.load_weights(str(weights))
-    if compile:
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-    return model
+    return _with_weights(model, ROBUST_FASHION_CNN_FILE, weights, compile)
 
 
 def robust_fashion_cnn_history() -> dict:
