@@ -54,3 +54,24 @@ def test_a_failing_notebook_is_reported_and_the_rest_still_run(tmp_path):
                            reference=lambda: 12.0)
     rows = json.loads((tmp_path / "build" / "bench.json").read_text())["rows"]
     assert code == 1 and next(r["measure"] for r in rows if r["notebook"] == "09_good") == "ok"
+
+
+def test_a_lessons_bench_tool_runs_first_and_its_records_join_the_lesson(tmp_path, monkeypatch):
+    tool = tmp_path / "tool.py"
+    tool.write_text("import os\nfrom course_utils.report import record\n"
+                    "record('from the tool', 3.0, at_least=2)\n"
+                    "open(os.environ['OUT'], 'w').write(os.environ['COURSE_NOTEBOOK'])\n")
+    failing = tmp_path / "failing.py"
+    failing.write_text("raise SystemExit(3)\n")
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL, "course": {"bench_tools": [
+        {"command": [str(tool)], "time_units": 5}, {"command": [str(failing)]}]}})
+    nb.cells = [nbformat.v4.new_code_cell("import os\nfrom course_utils.report import record\n"
+                                          "record('tool ran first', open(os.environ['OUT']).read() == '06_x')")]
+    nbformat.write(nb, tmp_path / "06_x.ipynb")
+    monkeypatch.setenv("OUT", str(tmp_path / "out.txt"))
+    code = bench.run_bench([tmp_path / "06_x.ipynb"], tmp_path / "build", reference=lambda: 10.0)
+    rows = {r["measure"]: r for r in json.loads((tmp_path / "build" / "bench.json").read_text())["rows"]}
+    assert code == 1                                   # the failing tool is reported
+    assert rows["from the tool"]["notebook"] == "06_x" and rows["from the tool"]["met"] is True
+    assert rows["wall time of tool.py"]["target"] == "<= 5 units"
+    assert rows["tool ran first"]["value"] == 1.0

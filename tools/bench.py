@@ -5,7 +5,11 @@ start and at the end, and every time is divided by the mean of the two, so a bus
 fail a target that a quiet day meets. Each notebook records its numbers with
 ``course_utils.report.record``; this script adds its wall time against ``time_full_units`` in
 the notebook's metadata, and, for a notebook with ``time_presenter_units``, a second run with the
-presenter switch on. Notebooks run with the executor of ``make executed``.
+presenter switch on. A lesson whose comparison is too long for its own budget lists tools in its
+metadata, ``"bench_tools": [{"command": ["tools/x.py", "--flag"], "time_units": 30}]``: the bench runs
+each before the notebook, with the notebook's name, so the tool's ``record`` rows join the lesson's
+(and the tool writes the file the lesson shows), and judges the tool's wall time against
+``time_units``. Notebooks run with the executor of ``make executed``.
 Usage: ``make bench`` or ``python tools/bench.py [NN ...]`` to run only some notebooks.
 """
 
@@ -76,6 +80,21 @@ def write_tables(rows: list[dict[str, Any]], reference: dict[str, Any], build: P
     (build / "bench.md").write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
 
 
+def run_tool(tool: dict[str, Any], notebook: str, records: Path) -> tuple[dict[str, Any], bool]:
+    """Run one bench tool of ``notebook`` (its ``record`` rows go to ``records``); its time row and success."""
+    command = [str(part) for part in tool["command"]]
+    env = os.environ | {NOTEBOOK_ENV: notebook, REPORT_DIR_ENV: str(records), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop(PRESENTER_ENV, None)
+    print(f"running {' '.join(command)} for {notebook} ...", flush=True)
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, *command], cwd=ROOT, env=env, check=False)
+    seconds = time.perf_counter() - began
+    print(f"  {seconds:.0f} s" + ("" if done.returncode == 0 else f", FAILED (exit {done.returncode})"), flush=True)
+    row = {"notebook": notebook, "measure": f"wall time of {Path(command[0]).name}", "value": round(seconds, 1),
+           "unit": SECONDS, "at_most": tool.get("time_units")}
+    return row, done.returncode == 0
+
+
 def run_bench(notebooks: list[Path], build: Path, reference=measure_reference) -> int:
     """Execute ``notebooks`` in full mode and write ``build/bench.md`` and ``build/bench.json``."""
     records = build / "bench"
@@ -87,6 +106,11 @@ def run_bench(notebooks: list[Path], build: Path, reference=measure_reference) -
     times, failed = [], []
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("course", {})
+        for tool in meta.get("bench_tools", []):
+            row, ok = run_tool(tool, path.stem, records)
+            times.append(row)
+            if not ok:
+                failed.append(f"{path.name} ({row['measure']})")
         runs = [("wall time (full mode)", False, meta.get("time_full_units"))]
         if meta.get("time_presenter_units"):
             runs.append((f"wall time (full mode, {PRESENTER_ENV}=1)", True, meta["time_presenter_units"]))
