@@ -5,7 +5,7 @@ faults its checkers name."""
 
 import pytest
 
-from course_utils import attacks, conv, explain, images, metrics, numpy_nn
+from course_utils import attacks, augmentation, conv, explain, images, metrics, numpy_nn, vae
 from course_utils.checks import ExerciseFailed
 from course_utils.exercises import lesson00 as l0
 from course_utils.exercises import lesson01 as l1
@@ -13,9 +13,11 @@ from course_utils.exercises import lesson02 as l2
 from course_utils.exercises import lesson03 as l3
 from course_utils.exercises import lesson04 as l4
 from course_utils.exercises import lesson05 as l5
+from course_utils.exercises import lesson07 as l7
 from course_utils.exercises import lesson08 as l8
 from course_utils.exercises import lesson09 as l9
 from course_utils.exercises import lesson10 as l10
+from course_utils.exercises import lesson12 as l12
 
 CHECKERS = [
     (l0.check_to_grayscale, images.to_grayscale),
@@ -39,6 +41,9 @@ CHECKERS = [
     (l5.check_specificity, metrics.specificity),
     (l5.check_error_rates, metrics.error_rates),
     (l5.check_top_confusions, metrics.top_confusions),
+    (l7.check_rotation_factor, augmentation.rotation_factor),
+    (l7.check_shift_image, augmentation.shift_image),
+    (l7.check_deck_augmentation, augmentation.deck_augmentation),
     (l8.check_grad_cam_weights, explain.grad_cam_weights),
     (l8.check_grad_cam_combine, explain.grad_cam_combine),
     (l8.check_clip_small_norm, explain.clip_small_norm),
@@ -48,6 +53,9 @@ CHECKERS = [
     (l10.check_linf_projection, l10.linf_projection),   # references from adversarial_training
     (l10.check_pgd_ascent_step, l10.pgd_ascent_step),
     (l10.check_fgsm_rs_step, l10.fgsm_rs_step),
+    (l12.check_reparameterize, vae.reparameterize),
+    (l12.check_gaussian_kl, vae.gaussian_kl),
+    (l12.check_elbo, vae.elbo),
 ]
 IDS = [check.__name__ for check, _ in CHECKERS]
 
@@ -89,7 +97,7 @@ def test_a_crashing_solution_gives_one_line_not_a_traceback(check, reference, ca
 
 def test_every_checker_of_every_lesson_is_listed():
     listed = {check for check, _ in CHECKERS}
-    for module in (l0, l1, l2, l3, l4, l5, l8):
+    for module in (l0, l1, l2, l3, l4, l5, l7, l8, l9, l10, l12):
         for name in dir(module):
             if name.startswith("check_") and getattr(module, name).__module__ == module.__name__:
                 assert getattr(module, name) in listed or name == "check_n_params", f"{module.__name__}.{name}"

@@ -1,0 +1,543 @@
+"""Data augmentation with Keras 3 preprocessing layers, checked against a written-out affine matrix.
+
+Lesson 07 derives what is here:
+
+- the deck's ``ImageDataGenerator`` settings (O. Randavel and H. Mayard, *Computer Vision*; they
+  come from F. Chollet's 2016 Keras blog post *Building powerful image classification models
+  using very little data*) translated to a Keras 3 ``Sequential`` of preprocessing layers
+  (:func:`deck_augmentation`), with the argument-to-layer table as data (:data:`ARGUMENT_TABLE`);
+- the affine matrices the geometric layers apply, written out (:func:`rotation_matrix`,
+  :func:`translation_matrix`, :func:`shear_matrix`, :func:`zoom_matrix`), and the same warp done
+  by ``scipy.ndimage.affine_transform`` (:func:`scipy_warp`), the independent reference;
+- the layers driven with fixed parameters instead of random ones (:func:`fixed_transform`);
+- a shift by whole pixels (:func:`shift_image`) and the angle-unit conversion (:func:`rotation_factor`);
+- augmentation throughput inside the model and in a ``tf.data`` pipeline
+  (:func:`training_throughput`), and the small-data experiment (:func:`build_small_cnn`,
+  :func:`train_small_data`).
+
+Conventions. A matrix ``M`` here is 3x3 and maps an OUTPUT pixel ``(x, y, 1)`` (``x`` the column,
+``y`` the row, pixel centres at integers) to the INPUT point it samples, as Keras 3's
+``ops.image.affine_transform`` does: ``out[y, x] = image(M @ (x, y, 1))``. Keras 3's rotation and
+zoom act about the centre ``((W - 1) / 2, (H - 1) / 2)``; its ``RandomShear`` acts about the
+top-left pixel ``(0, 0)``; its ``RandomTranslation`` moves the content by ``(dx, dy)`` pixels.
+
+Usage::
+
+    from course_utils.augmentation import deck_augmentation, rotation_matrix, scipy_warp
+    augment = deck_augmentation()                   # Rescaling + 5 random layers, fill "nearest"
+    batch = augment(images_uint8, training=True)
+    same = scipy_warp(photo, rotation_matrix(30, *photo.shape[:2]), "reflect")
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+FILL_MODES = ("nearest", "reflect", "wrap", "constant")
+
+# The deck's ImageDataGenerator call, as written on its slide.
+DECK_SETTINGS: dict[str, Any] = {
+    "rotation_range": 40, "width_shift_range": 0.2, "height_shift_range": 0.2, "rescale": 1.0 / 255,
+    "shear_range": 0.2, "zoom_range": 0.2, "horizontal_flip": True, "fill_mode": "nearest",
+}
+# 0.2 is an angle in radians in Keras 1 (2016, the blog post); Keras 2.2+ read it in degrees.
+DECK_SHEAR_RADIANS = 0.2
+
+# Settings that respect Fashion-MNIST's invariances: garments are upright and centred on black.
+TASK_SETTINGS: dict[str, Any] = {"shift": 0.1, "zoom": 0.1, "horizontal_flip": True, "fill_mode": "constant"}
+
+# Each ImageDataGenerator argument: its Keras 3 layer, the Keras 3 argument, and what changed.
+ARGUMENT_TABLE: list[dict[str, str]] = [
+    {"argument": "rotation_range=40", "layer": "RandomRotation", "keras3": "factor=40/360",
+     "change": "degrees -> fraction of a full turn; angle uniform in [-40, 40] degrees either way"},
+    {"argument": "width_shift_range=0.2", "layer": "RandomTranslation", "keras3": "width_factor=0.2",
+     "change": "same unit (fraction of the width)"},
+    {"argument": "height_shift_range=0.2", "layer": "RandomTranslation", "keras3": "height_factor=0.2",
+     "change": "same unit (fraction of the height)"},
+    {"argument": "rescale=1./255", "layer": "Rescaling", "keras3": "scale=1/255",
+     "change": "a layer of its own; put it first"},
+    {"argument": "shear_range=0.2", "layer": "RandomShear", "keras3": "y_factor=sin(0.2)=0.199",
+     "change": ("0.2 rad (Keras 1, 2016; 0.2 degrees from Keras 2.2) -> slope; Keras 3 shears about "
+                "the top-left pixel, not the centre, and drops the cos(0.2)=0.98 squeeze")},
+    {"argument": "zoom_range=0.2", "layer": "RandomZoom", "keras3": "height_factor=0.2, width_factor=0.2",
+     "change": "same unit; width_factor must be given, else the aspect ratio is kept (Keras 1 drew both)"},
+    {"argument": "horizontal_flip=True", "layer": "RandomFlip", "keras3": "mode='horizontal'",
+     "change": "none"},
+    {"argument": "fill_mode='nearest'", "layer": "every geometric layer", "keras3": "fill_mode='nearest'",
+     "change": "per layer now; defaults differ (reflect; constant for RandomShear)"},
+    {"argument": "(one warp)", "layer": "Sequential of 4 warps", "keras3": "-",
+     "change": "Keras 1 composed one matrix and sampled once (nearest); each layer now resamples (bilinear)"},
+    {"argument": "brightness_range", "layer": "RandomBrightness", "keras3": "factor, value_range",
+     "change": "multiplies by a factor (PIL) -> adds a fraction of the value range"},
+    {"argument": "featurewise_center / _std_normalization", "layer": "Normalization", "keras3": "adapt(x)",
+     "change": "a layer fitted with adapt(), not a generator's fit()"},
+    {"argument": "zca_whitening", "layer": "(none)", "keras3": "-", "change": "no Keras 3 layer"},
+    {"argument": "channel_shift_range", "layer": "(none)", "keras3": "-",
+     "change": "no Keras 3 layer (RandomColorJitter changes hue and saturation, not a shift)"},
+]
+
+
+def _check_fill_mode(fill_mode: str) -> None:
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"fill_mode must be one of {', '.join(FILL_MODES)}, got {fill_mode!r}")
+
+
+def rotation_factor(degrees: float) -> float:
+    """Keras 3's ``RandomRotation`` factor for an ``ImageDataGenerator`` ``rotation_range`` in degrees.
+
+    ``RandomRotation`` takes a fraction of a full turn (2 pi): 40 degrees is 40 / 360.
+    Usage: ``keras.layers.RandomRotation(rotation_factor(40))`` (lesson 07).
+    """
+    return float(degrees) / 360.0
+
+
+def shear_slope(shear_range: float, unit: str = "radians") -> float:
+    """The largest shear slope (pixels moved per pixel) of an ``ImageDataGenerator`` ``shear_range``.
+
+    Keras 1's matrix moves rows by ``-sin(angle)`` per column; ``unit`` is how the number is read:
+    ``"radians"`` (Keras 1, 2016) or ``"degrees"`` (Keras 2.2 and later).
+    Usage: ``shear_slope(0.2) * 28`` pixels at the far edge of a 28-pixel image (lesson 07).
+    """
+    if unit not in ("radians", "degrees"):
+        raise ValueError(f"unit must be 'radians' or 'degrees', got {unit!r}")
+    angle = float(shear_range) if unit == "radians" else math.radians(float(shear_range))
+    return math.sin(angle)
+
+
+def deck_augmentation(fill_mode: str = "nearest", rescale: bool = True, seed: int | None = None):
+    """The deck's ``ImageDataGenerator`` as a Keras 3 ``Sequential`` of preprocessing layers.
+
+    Rescaling(1/255) (if ``rescale``), RandomRotation(40/360), RandomTranslation(0.2, 0.2),
+    RandomShear(y_factor=sin(0.2)), RandomZoom(0.2, 0.2), RandomFlip("horizontal"), each
+    geometric layer with ``fill_mode``. The order gives the matrix product of Keras 1's
+    ``rotation @ shift @ shear @ zoom``. Active only with ``training=True``.
+    Usage: ``augment = deck_augmentation(); batch = augment(images, training=True)`` (lesson 07).
+    """
+    import keras
+    from keras import layers
+
+    _check_fill_mode(fill_mode)
+    geometry = {"fill_mode": fill_mode, "seed": seed}
+    stack = [layers.Rescaling(DECK_SETTINGS["rescale"], name="rescale")] if rescale else []
+    stack += [
+        layers.RandomRotation(rotation_factor(DECK_SETTINGS["rotation_range"]), name="rotation", **geometry),
+        layers.RandomTranslation(DECK_SETTINGS["height_shift_range"], DECK_SETTINGS["width_shift_range"],
+                                 name="shift", **geometry),
+        layers.RandomShear(x_factor=0.0, y_factor=shear_slope(DECK_SHEAR_RADIANS), name="shear", **geometry),
+        layers.RandomZoom(DECK_SETTINGS["zoom_range"], DECK_SETTINGS["zoom_range"], name="zoom", **geometry),
+        layers.RandomFlip("horizontal", name="flip", seed=seed),
+    ]
+    return keras.Sequential(stack, name="deck_augmentation")
+
+
+def task_augmentation(shift: float = TASK_SETTINGS["shift"], zoom: float = TASK_SETTINGS["zoom"],
+                      seed: int | None = None):
+    """Augmentation that respects upright, centred garments: small shifts and zoom, a horizontal flip.
+
+    No rotation; fill with black (``constant`` 0), Fashion-MNIST's background.
+    Usage: ``augment = task_augmentation()`` (lesson 07).
+    """
+    import keras
+    from keras import layers
+
+    if not (0 <= shift < 1 and 0 <= zoom < 1):
+        raise ValueError(f"shift and zoom are fractions in [0, 1), got {shift} and {zoom}")
+    fill = {"fill_mode": "constant", "fill_value": 0.0, "seed": seed}
+    return keras.Sequential([layers.RandomTranslation(shift, shift, name="shift", **fill),
+                             layers.RandomZoom(zoom, zoom, name="zoom", **fill),
+                             layers.RandomFlip("horizontal", name="flip", seed=seed)], name="task_augmentation")
+
+
+# ----------------------------------------------------------------------------- affine matrices
+def translation_matrix(dx: float, dy: float) -> np.ndarray:
+    """The matrix that moves the content by ``dx`` pixels right and ``dy`` down (samples at ``p - d``).
+
+    Usage: ``scipy_warp(image, translation_matrix(3, -2), "constant")`` (lesson 07).
+    """
+    return np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy], [0.0, 0.0, 1.0]])
+
+
+def _about(matrix: np.ndarray, cx: float, cy: float) -> np.ndarray:
+    """``matrix`` applied about the point ``(cx, cy)`` instead of the origin: T(c) M T(-c)."""
+    return translation_matrix(-cx, -cy) @ matrix @ translation_matrix(cx, cy)
+
+
+def rotation_matrix(degrees: float, height: int, width: int) -> np.ndarray:
+    """Keras 3's rotation by ``degrees`` about the image centre ``((W - 1) / 2, (H - 1) / 2)``.
+
+    ``[[cos, -sin], [sin, cos]]`` maps output to input points, about the centre.
+    Usage: ``rotation_matrix(30, 300, 451)`` (lesson 07).
+    """
+    t = math.radians(degrees)
+    core = np.array([[math.cos(t), -math.sin(t), 0.0], [math.sin(t), math.cos(t), 0.0], [0.0, 0.0, 1.0]])
+    return _about(core, (width - 1) / 2, (height - 1) / 2)
+
+
+def zoom_matrix(zoom_x: float, zoom_y: float, height: int, width: int) -> np.ndarray:
+    """Keras 3's zoom about the centre: output ``(x, y)`` samples the input at ``zoom * (p - c) + c``.
+
+    A zoom factor above 1 samples a larger area: the content looks smaller (zoomed out).
+    Usage: ``zoom_matrix(1.2, 1.2, 28, 28)`` (lesson 07).
+    """
+    if zoom_x <= 0 or zoom_y <= 0:
+        raise ValueError(f"zoom factors must be positive, got {zoom_x} and {zoom_y}")
+    core = np.diag([float(zoom_x), float(zoom_y), 1.0])
+    return _about(core, (width - 1) / 2, (height - 1) / 2)
+
+
+def shear_matrix(shear_x: float, shear_y: float) -> np.ndarray:
+    """Keras 3's ``RandomShear`` matrix ``[[1, sx], [sy, 1]]``, about the top-left pixel (0, 0).
+
+    Output ``(x, y)`` samples the input at ``(x + sx y, y + sy x)``: ``sy`` moves columns up or
+    down in proportion to ``x``, as Keras 1's shear did (about the centre there).
+    Usage: ``shear_matrix(0.0, 0.2)`` (lesson 07).
+    """
+    return np.array([[1.0, float(shear_x), 0.0], [float(shear_y), 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def to_keras_transform(matrix: np.ndarray) -> np.ndarray:
+    """A 3x3 matrix as the 8 numbers ``[a0, a1, a2, b0, b1, b2, c0, c1]`` of ``ops.image.affine_transform``.
+
+    Usage: ``keras.ops.image.affine_transform(batch, to_keras_transform(m)[None])`` (lesson 07).
+    """
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.shape != (3, 3):
+        raise ValueError(f"expected a 3x3 matrix, got shape {m.shape}")
+    m = m / m[2, 2]
+    return np.array([m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2], m[2, 0], m[2, 1]], np.float32)
+
+
+SCIPY_MODES = {"nearest": "nearest", "reflect": "reflect", "wrap": "grid-wrap", "constant": "grid-constant"}
+
+
+def scipy_warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest", fill_value: float = 0.0,
+               order: int = 1) -> np.ndarray:
+    """Warp ``image`` (H, W) or (H, W, C) with ``matrix`` (output (x, y) -> input) by ``scipy.ndimage``.
+
+    SciPy indexes (row, column) = (y, x), so the 2x2 part is flipped on both axes and the offset
+    swapped. Keras' fill modes map to SciPy's ``nearest``, ``reflect`` (half-sample symmetric),
+    ``grid-wrap`` and ``grid-constant``. ``order=1`` is bilinear, as the Keras layers.
+    Usage: ``scipy_warp(photo, rotation_matrix(30, *photo.shape[:2]), "reflect")`` (lesson 07).
+    """
+    from scipy import ndimage
+
+    _check_fill_mode(fill_mode)
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"expected an image (H, W) or (H, W, C), got shape {image.shape}")
+    m = np.asarray(matrix, dtype=np.float64)
+    rowcol = np.array([[m[1, 1], m[1, 0]], [m[0, 1], m[0, 0]]])
+    offset = np.array([m[1, 2], m[0, 2]])
+
+    def one(channel: np.ndarray) -> np.ndarray:
+        return ndimage.affine_transform(channel, rowcol, offset, order=order, mode=SCIPY_MODES[fill_mode],
+                                        cval=fill_value)
+
+    if image.ndim == 2:
+        return one(image)
+    return np.stack([one(image[..., c]) for c in range(image.shape[-1])], axis=-1)
+
+
+def keras_warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest",
+               fill_value: float = 0.0) -> np.ndarray:
+    """Warp one image (H, W, C) with ``matrix`` through ``keras.ops.image.affine_transform`` (bilinear).
+
+    Usage: ``keras_warp(photo, rotation_matrix(30, *photo.shape[:2]), "reflect")`` (lesson 07).
+    """
+    import keras
+
+    _check_fill_mode(fill_mode)
+    batch = np.asarray(image, dtype=np.float32)[None]
+    out = keras.ops.image.affine_transform(batch, to_keras_transform(matrix)[None], interpolation="bilinear",
+                                           fill_mode=fill_mode, fill_value=fill_value)
+    return keras.ops.convert_to_numpy(out)[0]
+
+
+def sample_points(matrix: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The input point ``(x, y)`` each output pixel samples: two arrays of shape (H, W).
+
+    Usage: ``xs, ys = sample_points(m, 28, 28); inside = (xs >= 0) & (xs <= 27)`` (lesson 07).
+    """
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    m = np.asarray(matrix, dtype=np.float64)
+    return m[0, 0] * x + m[0, 1] * y + m[0, 2], m[1, 0] * x + m[1, 1] * y + m[1, 2]
+
+
+def wrap_seam(matrix: np.ndarray, height: int, width: int, tol: float = 1e-3) -> np.ndarray:
+    """Output pixels whose bilinear sample straddles the wrap seam (between the last and first pixel).
+
+    There TensorFlow clamps the second neighbour where SciPy's ``grid-wrap`` wraps it, so
+    ``fill_mode="wrap"`` agrees with SciPy everywhere else. Samples within ``tol`` of the seam count
+    too: a float32 rounding can put an exact 0 on either side of it. Boolean (H, W).
+    Usage: ``differ = wrap_seam(m, *image.shape[:2])`` (lesson 07).
+    """
+    xs, ys = sample_points(matrix, height, width)
+    mx, my = np.mod(xs, width), np.mod(ys, height)
+    return (mx > width - 1 - tol) | (mx < tol) | (my > height - 1 - tol) | (my < tol)
+
+
+def fixed_transform(layer, image: np.ndarray, **params: float) -> np.ndarray:
+    """A Keras 3 geometric layer applied to one image with FIXED parameters instead of random ones.
+
+    Drives the layer's own ``transform_images`` with the transformation it would have drawn:
+    ``RandomRotation``: ``degrees``; ``RandomTranslation``: ``dx, dy`` (pixels); ``RandomZoom``:
+    ``zoom_x, zoom_y``; ``RandomShear``: ``shear_x, shear_y`` (slopes). Fill mode and
+    interpolation are the layer's own.
+    Usage: ``fixed_transform(keras.layers.RandomRotation(0.1, fill_mode="wrap"), photo, degrees=30)``.
+    """
+    import keras
+
+    batch = keras.ops.convert_to_tensor(np.asarray(image, dtype=np.float32)[None])
+    h, w = int(batch.shape[1]), int(batch.shape[2])
+    name = type(layer).__name__
+    if name == "RandomRotation":
+        zero, one = keras.ops.zeros([1]), keras.ops.ones([1])
+        angle = keras.ops.convert_to_tensor([float(params.get("degrees", 0.0))])
+        matrix = layer._compute_affine_matrix(   # the layer's own matrix, with a fixed angle
+            center_x=0.5, center_y=0.5, angle=angle, translate_x=zero, translate_y=zero, scale=one,
+            shear_x=zero, shear_y=zero, height=h, width=w)
+        transformation = {"rotation_matrix": matrix}
+    elif name == "RandomTranslation":
+        translations = np.array([[params.get("dx", 0.0), params.get("dy", 0.0)]], np.float32)
+        transformation = {"translations": keras.ops.convert_to_tensor(translations), "input_shape": batch.shape}
+    elif name == "RandomZoom":
+        zx, zy = params.get("zoom_x", 1.0), params.get("zoom_y", 1.0)
+        transformation = {"width_zoom": keras.ops.convert_to_tensor(np.array([[zx]], np.float32)),
+                          "height_zoom": keras.ops.convert_to_tensor(np.array([[zy]], np.float32)),
+                          "input_shape": batch.shape}
+    elif name == "RandomShear":
+        factors = np.array([[params.get("shear_x", 0.0), params.get("shear_y", 0.0)]], np.float32)
+        transformation = {"shear_factor": keras.ops.convert_to_tensor(factors), "input_shape": batch.shape}
+    else:
+        raise ValueError(f"fixed_transform handles RandomRotation, RandomTranslation, RandomZoom and "
+                         f"RandomShear, got {name}")
+    return keras.ops.convert_to_numpy(layer.transform_images(batch, transformation, training=True))[0]
+
+
+def shift_image(image: np.ndarray, dx: int, dy: int, fill_value: float = 0.0) -> np.ndarray:
+    """Move the content of ``image`` (H, W) or (H, W, C) by whole pixels: ``dx`` right, ``dy`` down.
+
+    Pixels that come in from outside get ``fill_value`` (``fill_mode="constant"``).
+    Usage: ``shift_image(x, 3, -2)`` (lesson 07).
+    """
+    image = np.asarray(image)
+    h, w = image.shape[:2]
+    out = np.full_like(image, fill_value, dtype=np.result_type(image, np.float32))
+    if abs(dx) >= w or abs(dy) >= h:
+        return out
+    src = image[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
+    out[max(0, dy):max(0, dy) + src.shape[0], max(0, dx):max(0, dx) + src.shape[1]] = src
+    return out
+
+
+# ----------------------------------------------------------------------------- placement and throughput
+def augment_dataset(x: np.ndarray, y: np.ndarray, augment, batch_size: int = 64, shuffle: bool = True,
+                    seed: int = 0):
+    """A ``tf.data`` pipeline that augments on the CPU, in parallel and ahead of the training step.
+
+    ``shuffle -> batch -> map(augment(training=True), AUTOTUNE) -> prefetch``.
+    Usage: ``model.fit(augment_dataset(x, y, task_augmentation()), epochs=5)`` (lesson 07).
+    """
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32), np.asarray(y)))
+    if shuffle:
+        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    data = data.batch(batch_size)
+    if augment is not None:
+        data = data.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def _compiled(model, lr: float = 1e-3, run_eagerly: bool = False):
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], run_eagerly=run_eagerly)
+    return model
+
+
+def training_throughput(x: np.ndarray, y: np.ndarray, augment_factory: Callable[[], Any] | None,
+                        placement: str, build: Callable[[], Any] | None = None, epochs: int = 2,
+                        batch_size: int = 64, run_eagerly: bool = False) -> float:
+    """Training images per second with augmentation ``placement`` ``"model"``, ``"tf.data"`` or ``"none"``.
+
+    ``"model"``: the augmentation layers are the model's first layers (they run inside each
+    training step, on the model's device); ``"tf.data"``: they run in the input pipeline
+    (:func:`augment_dataset`, CPU threads, overlapped with the step by ``prefetch``). The epochs after
+    the first are timed and the fastest counts, which leaves out graph tracing and the moments another
+    process takes the CPU; with one epoch, that epoch counts (``run_eagerly``: no graph at all, for a
+    quick check on a few batches).
+    Usage: ``training_throughput(x, y, task_augmentation, "tf.data")`` (lesson 07).
+    """
+    import keras
+
+    if placement not in ("model", "tf.data", "none"):
+        raise ValueError(f"placement must be 'model', 'tf.data' or 'none', got {placement!r}")
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    net = (build or build_small_cnn)()
+    times: list[float] = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    if placement == "model":
+        model = keras.Sequential([keras.Input(net.input_shape[1:]), augment_factory(), net])
+        data = augment_dataset(x, y, None, batch_size)
+    else:
+        model = net
+        data = augment_dataset(x, y, augment_factory() if placement == "tf.data" else None, batch_size)
+    _compiled(model, run_eagerly=run_eagerly).fit(data, epochs=epochs, verbose=0, shuffle=False,  # data shuffles
+                                                  callbacks=[Timer()])
+    return len(x) / min(times[1:] or times)
+
+
+# ----------------------------------------------------------------------------- the small-data experiment
+def build_small_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), width: int = 32, dropout: float = 0.3):
+    """A small CNN without batch normalisation, for training on about a thousand images.
+
+    Conv(w)-Pool-Conv(2w)-Pool-Flatten-Dropout-Dense(2w)-Dense(10, ``logits``)-softmax. No batch
+    norm: with a few hundred steps its running statistics would not settle.
+    Usage: ``model = build_small_cnn()`` (lesson 07).
+    """
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(input_shape, name="image")
+    x = layers.Conv2D(width, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D(name="pool1")(x)
+    x = layers.Conv2D(2 * width, 3, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(name="pool2")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dense(2 * width, activation="relu", name="dense")(x)
+    x = layers.Dense(10, name="logits")(x)
+    outputs = layers.Activation("softmax", name="probs")(x)
+    return keras.Model(inputs, outputs, name="small_cnn")
+
+
+def train_small_data(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
+                     augment=None, epochs: int = 40, seed: int = 0, batch_size: int = 32, lr: float = 1e-3,
+                     width: int = 32, callbacks: Sequence[Any] = (), run_eagerly: bool = False):
+    """Train a fresh :func:`build_small_cnn` (``width``) on ``(x, y)`` with ``augment`` inside the model.
+
+    Images in [0, 1], shape (N, 28, 28, 1). The augmentation layers are active during ``fit`` only;
+    validation and prediction see clean images. Returns ``(network, history dict)``, the network
+    without the augmentation layers. The same ``seed`` gives the same initial weights.
+    Usage: ``net, hist = train_small_data(x, y, (xv, yv), task_augmentation(seed=0), epochs=40)``.
+    """
+    import keras
+
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} images but {len(y)} labels")
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    keras.utils.set_random_seed(seed)
+    x, y = np.asarray(x, np.float32), np.asarray(y)
+    net = build_small_cnn(tuple(np.shape(x)[1:]), width=width)
+    model = net if augment is None else keras.Sequential([keras.Input(net.input_shape[1:]), augment, net])
+    clean: list[float] = []
+
+    class CleanAccuracy(keras.callbacks.Callback):
+        # Keras' "accuracy" is measured on the (augmented) batches, with dropout on; this one is
+        # the network's accuracy on the clean training images, comparable with val_accuracy
+        def on_epoch_end(self, epoch, logs=None):
+            clean.append(float(np.mean(predict_labels(net, x) == y)))
+
+    history = _compiled(model, lr, run_eagerly).fit(
+        x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, verbose=0,
+        callbacks=[CleanAccuracy(), *callbacks])
+    _compiled(net, lr)
+    record = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+    return net, record | {"clean_accuracy": clean}
+
+
+def predict_labels(model, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
+    """The predicted class of every image, in batches, in inference mode (no augmentation, no dropout).
+
+    Usage: ``accuracy = np.mean(predict_labels(net, x_test) == y_test)`` (lesson 07).
+    """
+    x = np.asarray(x, np.float32)
+    parts = [np.asarray(model(x[i:i + batch_size], training=False)).argmax(-1)
+             for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros(0, int)
+
+
+def overfitting_gap(history: dict[str, list[float]], last: int = 5) -> float:
+    """Clean training minus validation accuracy, averaged over the ``last`` epochs of a history.
+
+    Uses ``clean_accuracy`` (:func:`train_small_data`), else Keras' ``accuracy``.
+    Usage: ``overfitting_gap(hist)`` (lesson 07).
+    """
+    train = history.get("clean_accuracy") or history.get("accuracy")
+    if not train or not history.get("val_accuracy"):
+        raise ValueError("the history needs 'clean_accuracy' (or 'accuracy') and 'val_accuracy' lists")
+    n = min(last, len(train), len(history["val_accuracy"]))
+    return float(np.mean(train[-n:]) - np.mean(history["val_accuracy"][-n:]))
+
+
+# ----------------------------------------------------------------------------- shipped runs (presenter path)
+# The experiment of lesson 07, run by tools/train_augmentation_runs.py for three seeds.
+AUGMENTATION_RUNS_FILE = "augmentation_runs.history.json"   # in course_utils/shipped/, hash in the manifest
+AUGMENTATION_RECIPE: dict[str, Any] = {
+    "n_per_class": 100, "n_val": 1000, "epochs": 50, "batch_size": 32, "lr": 2e-3, "width": 16,
+    "conditions": ["none", "deck", "task"], "seeds": [0, 1, 2],
+}
+CONDITIONS = {"none": "no augmentation", "deck": "the deck's settings", "task": "task-respecting settings"}
+
+
+def condition_augmentation(condition: str, seed: int | None = None):
+    """The augmentation of one experiment condition: ``"none"`` (None), ``"deck"`` or ``"task"``.
+
+    The deck's layers run without their Rescaling: the experiment's images are already in [0, 1].
+    Usage: ``augment = condition_augmentation("task", seed=0)`` (lesson 07).
+    """
+    if condition not in CONDITIONS:
+        raise ValueError(f"condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
+    if condition == "none":
+        return None
+    return deck_augmentation(rescale=False, seed=seed) if condition == "deck" else task_augmentation(seed=seed)
+
+
+def experiment_data(seed: int, n_per_class: int = AUGMENTATION_RECIPE["n_per_class"],
+                    n_val: int = AUGMENTATION_RECIPE["n_val"]):
+    """The experiment's images in [0, 1]: a class-balanced training subset drawn with ``seed`` from the
+    first 55,000 Fashion-MNIST training images, the first ``n_val`` of the last 5,000 for validation,
+    and the 10,000 test images. Returns ``(x, y), (x_val, y_val), (x_test, y_test)``.
+    Usage: ``(x, y), val, test = experiment_data(0)`` (lesson 07).
+    """
+    from course_utils.data import load_fashion_mnist, subset
+
+    (x_all, y_all), (x_test, y_test) = load_fashion_mnist()
+    x, y = subset(x_all[:55_000], y_all[:55_000], per_class=n_per_class, seed=seed)
+
+    def prep(images):
+        return (np.asarray(images, np.float32) / 255.0)[..., None]
+
+    val = (prep(x_all[55_000:55_000 + n_val]), y_all[55_000:55_000 + n_val].astype("int32"))
+    return (prep(x), y.astype("int32")), val, (prep(x_test), y_test.astype("int32"))
+
+
+def shipped_runs() -> dict[str, Any]:
+    """The shipped record of the experiment (verified by SHA-256), written by the training tool.
+
+    Keys: ``recipe``, ``runs`` (one per condition and seed: ``condition``, ``seed``, ``history``
+    with ``clean_accuracy``, ``accuracy``, ``val_accuracy``, ``loss``, ``val_loss`` per epoch,
+    ``test_accuracy``, ``train_seconds``) and ``spread`` (test accuracy per condition over the seeds).
+    Usage: ``runs = shipped_runs()["runs"]`` (lesson 07).
+    """
+    import json
+
+    from course_utils.manifest import verified_path
+
+    return json.loads(verified_path(AUGMENTATION_RUNS_FILE).read_text(encoding="utf-8"))

@@ -1,0 +1,128 @@
+"""course_utils.augmentation: the written-out matrices against scipy.ndimage.affine_transform and the
+Keras 3 layers' own transforms, the deck's translation, the shift, the placement and the experiment
+helpers (tiny arrays and models)."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from course_utils import augmentation as aug
+
+
+@pytest.fixture(scope="module")
+def image():
+    """A smooth, asymmetric 23x31 RGB test image (odd and unequal sizes catch centre mistakes)."""
+    y, x = np.mgrid[0:23, 0:31].astype(np.float32)
+    return np.stack([x / 30, y / 22, 0.5 + 0.5 * np.sin(x / 4 + y / 7)], axis=-1).astype(np.float32)
+
+
+LAYERS = {"RandomRotation": {"factor": 0.2}, "RandomTranslation": {"height_factor": 0.2, "width_factor": 0.2},
+          "RandomZoom": {"height_factor": 0.2}, "RandomShear": {"y_factor": 0.2}}
+CASES = [("RandomRotation", {"degrees": 33.0}, lambda h, w: aug.rotation_matrix(33.0, h, w)),
+         ("RandomRotation", {"degrees": -90.0}, lambda h, w: aug.rotation_matrix(-90.0, h, w)),
+         ("RandomTranslation", {"dx": 4.5, "dy": -3.25}, lambda h, w: aug.translation_matrix(4.5, -3.25)),
+         ("RandomZoom", {"zoom_x": 1.3, "zoom_y": 0.7}, lambda h, w: aug.zoom_matrix(1.3, 0.7, h, w)),
+         ("RandomShear", {"shear_x": 0.15, "shear_y": -0.2}, lambda h, w: aug.shear_matrix(0.15, -0.2))]
+
+
+@pytest.mark.parametrize(("kind", "params", "matrix"), CASES, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(CASES)])
+def test_each_layer_equals_scipy_with_the_written_out_matrix(image, kind, params, matrix):
+    """Every fill mode: equal to float32 rounding, except on the wrap seam (TensorFlow clamps there)."""
+    h, w = image.shape[:2]
+    m = matrix(h, w)
+    for mode in aug.FILL_MODES:
+        ours = aug.fixed_transform(getattr(layers, kind)(**LAYERS[kind], fill_mode=mode), image, **params)
+        diff = np.abs(ours - aug.scipy_warp(image, m, mode)).max(axis=-1)
+        seam = aug.wrap_seam(m, h, w) if mode == "wrap" else np.zeros((h, w), bool)
+        assert diff[~seam].max() < 1e-4, (kind, mode, diff[~seam].max())
+        assert seam.mean() < 0.25
+
+
+def test_ops_affine_transform_equals_scipy_with_a_composed_matrix(image):
+    h, w = image.shape[:2]
+    m = (aug.rotation_matrix(25, h, w) @ aug.translation_matrix(2, -1) @ aug.shear_matrix(0, 0.2)
+         @ aug.zoom_matrix(1.1, 0.9, h, w))
+    for mode in ("nearest", "reflect", "constant"):
+        np.testing.assert_allclose(aug.keras_warp(image, m, mode), aug.scipy_warp(image, m, mode), atol=1e-4)
+
+
+def test_a_chain_of_layers_samples_at_the_product_of_their_matrices(image):
+    """Exact chain: a whole-pixel shift then a 90-degree turn of a square image need no interpolation."""
+    square = image[:23, :23]
+    h, w = square.shape[:2]
+    shifted = aug.fixed_transform(layers.RandomTranslation(0.2, 0.2, fill_mode="constant"), square, dx=3, dy=2)
+    chained = aug.fixed_transform(layers.RandomRotation(0.3, fill_mode="constant"), shifted, degrees=90)
+    product = aug.translation_matrix(3, 2) @ aug.rotation_matrix(90, h, w)
+    np.testing.assert_allclose(chained, aug.scipy_warp(square, product, "constant", order=0), atol=1e-4)
+
+
+def test_matrices_closed_forms():
+    np.testing.assert_allclose(aug.rotation_matrix(90, 5, 5) @ [4, 2, 1], [2, 4, 1], atol=1e-12)  # about (2, 2)
+    np.testing.assert_allclose(aug.rotation_matrix(0, 7, 9), np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(aug.zoom_matrix(2, 2, 5, 9) @ [4, 2, 1], [4, 2, 1])             # the centre stays
+    np.testing.assert_allclose(aug.translation_matrix(3, -2) @ [5, 5, 1], [2, 7, 1])
+    assert list(aug.to_keras_transform(aug.shear_matrix(0.1, 0.2))) == pytest.approx([1, 0.1, 0, 0.2, 1, 0, 0, 0])
+    with pytest.raises(ValueError, match="3x3"):
+        aug.to_keras_transform(np.eye(2))
+    with pytest.raises(ValueError, match="positive"):
+        aug.zoom_matrix(0, 1, 5, 5)
+    with pytest.raises(ValueError, match="fill_mode must be one of"):
+        aug.scipy_warp(np.zeros((4, 4)), np.eye(3), "mirror")
+
+
+def test_shift_image_matches_the_keras_layer_and_np_roll_inside(image):
+    ours = aug.shift_image(image, 3, -2)
+    keras_shift = aug.fixed_transform(layers.RandomTranslation(0.2, 0.2, fill_mode="constant"), image, dx=3, dy=-2)
+    np.testing.assert_allclose(ours, keras_shift, atol=1e-5)
+    np.testing.assert_allclose(ours[:-2, 3:], np.roll(image, (-2, 3), axis=(0, 1))[:-2, 3:])
+    assert np.all(ours[:, :3] == 0) and np.all(ours[-2:] == 0)
+    assert np.all(aug.shift_image(image, 40, 0) == 0)
+
+
+def test_units_of_the_deck():
+    assert aug.rotation_factor(40) == pytest.approx(40 / 360)
+    assert aug.shear_slope(0.2) == pytest.approx(math.sin(0.2))
+    assert aug.shear_slope(0.2, "degrees") == pytest.approx(math.sin(math.radians(0.2)))
+    with pytest.raises(ValueError, match="unit must be"):
+        aug.shear_slope(0.2, "turns")
+
+
+def test_deck_augmentation_layers_and_inference_identity():
+    deck = aug.deck_augmentation("nearest", seed=1)
+    kinds = [type(layer).__name__ for layer in deck.layers]
+    assert kinds == ["Rescaling", "RandomRotation", "RandomTranslation", "RandomShear", "RandomZoom", "RandomFlip"]
+    assert deck.get_layer("rotation").get_config()["factor"] == pytest.approx((-40 / 360, 40 / 360))
+    assert all(layer.get_config()["fill_mode"] == "nearest" for layer in deck.layers[1:5])
+    x = np.random.default_rng(0).integers(0, 256, size=(2, 12, 12, 1)).astype(np.float32)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(deck(x, training=False)), x / 255, atol=1e-6)
+    out = keras.ops.convert_to_numpy(deck(x, training=True))
+    assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1 + 1e-6 and not np.allclose(out, x / 255)
+    assert len(aug.ARGUMENT_TABLE) >= len(aug.DECK_SETTINGS) + 3
+    with pytest.raises(ValueError, match="fill_mode"):
+        aug.deck_augmentation("mirror")
+    with pytest.raises(ValueError, match="condition must be"):
+        aug.condition_augmentation("cats")
+
+
+def test_placements_and_the_small_data_helpers():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(64, 28, 28, 1)).astype(np.float32)
+    y = rng.integers(0, 10, size=64)
+    for placement in ("none", "model", "tf.data"):
+        rate = aug.training_throughput(x, y, aug.task_augmentation, placement, epochs=1, batch_size=32,
+                                       build=lambda: aug.build_small_cnn(width=4))
+        assert np.isfinite(rate) and rate > 0
+    with pytest.raises(ValueError, match="placement"):
+        aug.training_throughput(x, y, None, "gpu")
+    net, hist = aug.train_small_data(x, y, (x[:16], y[:16]), aug.task_augmentation(seed=0), epochs=2,
+                                     width=4, run_eagerly=True)
+    assert set(hist) >= {"clean_accuracy", "accuracy", "val_accuracy"} and len(hist["clean_accuracy"]) == 2
+    assert [type(layer).__name__ for layer in net.layers][-2:] == ["Dense", "Activation"]   # no augmentation
+    assert aug.overfitting_gap({"clean_accuracy": [1.0, 0.9], "val_accuracy": [0.5, 0.6]}, last=2) == pytest.approx(0.4)
+    with pytest.raises(ValueError, match="history needs"):
+        aug.overfitting_gap({"loss": [1.0]})

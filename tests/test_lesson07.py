@@ -1,0 +1,117 @@
+"""Lesson 07 (data augmentation): the checkers pass their references, keep the checker contract, and
+name the fault of each wrong implementation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from keras import layers
+
+from course_utils import augmentation as aug
+from course_utils.checks import ExerciseFailed
+from course_utils.exercises import lesson07 as l7
+
+
+def _shift(image, dx, dy):
+    return aug.shift_image(image, dx, dy)
+
+
+def _deck(fill_mode="nearest", **changes):
+    """The reference layers with some replaced: changes maps a layer name to its replacement (None: drop)."""
+    stack = []
+    for layer in aug.deck_augmentation(fill_mode).layers:
+        replacement = changes.get(layer.name, layer)
+        if replacement is not None:
+            stack.append(replacement)
+    return stack
+
+
+WRONG = {
+    "rotation_factor": (l7.check_rotation_factor, [
+        (lambda d: d, "returned the degrees unchanged"),
+        (lambda d: math.radians(d), "returned radians"),
+        (lambda d: d / 180, "divided by 180"),
+        (lambda d: d / (2 * math.pi), "divided degrees by 2 pi"),
+        (lambda d: d / 720, "halved"),
+        (lambda d: [d / 360, d / 360], "expected ()"),
+    ]),
+    "shift_image": (l7.check_shift_image, [
+        (lambda im, dx, dy: np.roll(im, (dy, dx), axis=(0, 1)), "wrapped around (np.roll)"),
+        (lambda im, dx, dy: _shift(im, dy, dx), "swapped dx and dy"),
+        (lambda im, dx, dy: _shift(im, -dx, -dy), "moved the wrong way"),
+        (lambda im, dx, dy: _shift(im, -dx, dy), "wrong way horizontally"),
+        (lambda im, dx, dy: im, "returned the image unchanged"),
+        (lambda im, dx, dy: _shift(im, dx, dy)[1:], "wrong shape"),
+    ]),
+    "deck_augmentation": (l7.check_deck_augmentation, [
+        (lambda f: _deck(f, rotation=layers.RandomRotation(40 / 180, fill_mode=f)), "a full turn is 360"),
+        (lambda f: _deck(f, rotation=layers.RandomRotation(math.radians(40), fill_mode=f)), "in radians"),
+        (lambda f: _deck(f, shear=layers.RandomShear(y_factor=math.sin(math.radians(0.2)), fill_mode=f)),
+         "shear read as 0.2 degrees"),
+        (lambda f: _deck(f, shear=layers.RandomShear(x_factor=0.2, fill_mode=f)), "sheared along x"),
+        (lambda f: _deck(f, rescale=layers.Rescaling(255)), "Rescaling(255)"),
+        (lambda f: _deck(f, zoom=layers.RandomZoom(0.2, fill_mode=f)), "give width_factor too"),
+        (lambda f: _deck(f, flip=None), "missing: RandomFlip"),
+        (lambda f: _deck("reflect" if f == "nearest" else "nearest"), "fill_mode must be"),
+        (lambda f: _deck(f, shift=layers.RandomTranslation(0.1, 0.1, fill_mode=f)), "both shift ranges are 0.2"),
+        (lambda f: "layers", "return a keras.Sequential"),
+    ]),
+}
+CASES = [(name, i) for name, (_check, wrongs) in WRONG.items() for i in range(len(wrongs))]
+REFERENCES = {"rotation_factor": aug.rotation_factor, "shift_image": aug.shift_image,
+              "deck_augmentation": aug.deck_augmentation}
+
+
+def test_each_checker_has_at_least_three_wrong_implementations():
+    assert all(len(wrongs) >= 3 for _check, wrongs in WRONG.values())
+
+
+@pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
+def test_wrong_implementation_is_named(name, index, capsys):
+    check, wrongs = WRONG[name]
+    wrong, fault = wrongs[index]
+    result = check(wrong)
+    out = capsys.readouterr().out
+    assert not result.passed and not result.not_done
+    assert fault in out, out
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_reference_passes_and_is_used(name, capsys):
+    check, _ = WRONG[name]
+    result = check(REFERENCES[name])
+    assert result.passed and result.use is REFERENCES[name]
+    assert "WRONG" not in capsys.readouterr().out
+
+
+def _stub(*_args):
+    raise NotImplementedError("exercise")
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_not_done_hands_over_the_reference_and_strict_mode_raises(name, capsys, monkeypatch):
+    check, _ = WRONG[name]
+    result = check(_stub)
+    out = capsys.readouterr().out
+    assert result.not_done and result.use is REFERENCES[name] and len(out.strip().splitlines()) == 1
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    with pytest.raises(ExerciseFailed):
+        check(_stub)
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_a_crashing_solution_gives_one_line_per_case(name, capsys):
+    check, _ = WRONG[name]
+
+    def crash(*_args):
+        raise IndexError("index 3 is out of bounds")
+
+    result = check(crash)
+    out = capsys.readouterr().out
+    assert not result.passed and "raised IndexError" in out and "Traceback" not in out
+
+
+def test_a_plain_list_of_the_right_layers_passes(capsys):
+    assert l7.check_deck_augmentation(lambda f: list(aug.deck_augmentation(f).layers)).passed

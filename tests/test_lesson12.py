@@ -1,0 +1,111 @@
+"""Lesson 12 (variational autoencoders): the checkers pass their references, keep the checker
+contract, and name the fault of each wrong implementation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import vae
+from course_utils.checks import ExerciseFailed
+from course_utils.exercises import lesson12 as l12
+
+
+def _softplus(v):
+    return np.maximum(v, 0) + np.log1p(np.exp(-np.abs(v)))
+
+
+def _kl(mu, lv):
+    return -0.5 * np.sum(1 + lv - mu**2 - np.exp(lv), axis=1)
+
+
+def _log_lik(x, lg):
+    return np.sum((x * lg - _softplus(lg)).reshape(len(x), -1), axis=1)
+
+
+def _naive_elbo(x, lg, mu, lv):
+    p = 1 / (1 + np.exp(-lg))
+    return np.sum((x * np.log(p) + (1 - x) * np.log(1 - p)).reshape(len(x), -1), axis=1) - _kl(mu, lv)
+
+
+WRONG = {
+    "reparameterize": (l12.check_reparameterize, vae.reparameterize, [
+        (lambda mu, lv, e: mu + np.exp(lv) * e, "scale by the standard deviation"),
+        (lambda mu, lv, e: mu + lv * e, "scaled eps by log_var itself"),
+        (lambda mu, lv, e: np.exp(0.5 * lv) * e, "forgot to add the mean"),
+        (lambda mu, lv, e: mu + e, "ignored the variance"),
+        (lambda mu, lv, e: mu * e + np.exp(0.5 * lv), "swapped the roles"),
+        (lambda mu, lv, e: (mu + np.exp(0.5 * lv) * e)[:, :1], "wrong shape"),
+    ]),
+    "gaussian_kl": (l12.check_gaussian_kl, vae.gaussian_kl, [
+        (lambda mu, lv: -_kl(mu, lv), "wrong sign"),
+        (lambda mu, lv: 2 * _kl(mu, lv), "missing the factor 1/2"),
+        (lambda mu, lv: _kl(mu, lv) / mu.shape[1], "averaged over the latent dimensions"),
+        (lambda mu, lv: -0.5 * np.sum(lv - mu**2 - np.exp(lv), axis=1), "forgot the 1"),
+        (lambda mu, lv: -0.5 * np.sum(1 + lv - np.exp(lv), axis=1), "forgot the mu^2 term"),
+        (lambda mu, lv: -0.5 * np.sum(1 + 2 * lv - mu**2 - np.exp(2 * lv), axis=1), "treated log_var as log sigma"),
+        (lambda mu, lv: -0.5 * (1 + lv - mu**2 - np.exp(lv)), "one value per latent dimension"),
+        (lambda mu, lv: np.mean(_kl(mu, lv)), "returned one number"),
+    ]),
+    "elbo": (l12.check_elbo, vae.elbo, [
+        (lambda x, lg, mu, lv: -(_log_lik(x, lg) - _kl(mu, lv)), "returned the negative ELBO"),
+        (lambda x, lg, mu, lv: _log_lik(x, lg) + _kl(mu, lv), "added the KL"),
+        (lambda x, lg, mu, lv: _log_lik(x, lg), "forgot the KL term"),
+        (lambda x, lg, mu, lv: _log_lik(x, lg) / x[0].size - _kl(mu, lv), "averaged the log-likelihood over the pixels"),
+        (lambda x, lg, mu, lv: _log_lik(x, -lg) - _kl(mu, lv), "swapped the pixel classes"),
+        (_naive_elbo, "numerically unstable"),
+        (lambda x, lg, mu, lv: np.mean(_log_lik(x, lg) - _kl(mu, lv)), "returned one number"),
+    ]),
+}
+CASES = [(name, i) for name, (_c, _r, wrongs) in WRONG.items() for i in range(len(wrongs))]
+
+
+def test_each_checker_has_at_least_three_wrong_implementations():
+    assert all(len(wrongs) >= 3 for _c, _r, wrongs in WRONG.values())
+
+
+@pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
+def test_wrong_implementation_is_named(name, index, capsys):
+    check, _reference, wrongs = WRONG[name]
+    wrong, fault = wrongs[index]
+    result = check(wrong)
+    out = capsys.readouterr().out
+    assert not result.passed and not result.not_done and result.use is _reference
+    assert fault in out, out
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_reference_passes_and_is_used(name, capsys):
+    check, reference, _ = WRONG[name]
+    result = check(reference)
+    assert result.passed and result.use is reference
+    assert "WRONG" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_not_done_and_crash_give_one_line(name, capsys, monkeypatch):
+    check, reference, _ = WRONG[name]
+
+    def stub(*_args):
+        raise NotImplementedError("exercise")
+
+    def crash(*_args):
+        raise IndexError("index 3 is out of bounds")
+
+    result = check(stub)
+    out = capsys.readouterr().out
+    assert result.not_done and result.use is reference and len(out.strip().splitlines()) == 1
+    assert not check(crash).passed and "raised IndexError" in capsys.readouterr().out
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    with pytest.raises(ExerciseFailed):
+        check(stub)
+
+
+def test_stable_elbo_passes_where_the_naive_one_fails(capsys):
+    """The same ELBO written stably in another way (log-sigmoid via logaddexp) passes."""
+    def other(x, lg, mu, lv):
+        log_p, log_1mp = -np.logaddexp(0, -lg), -np.logaddexp(0, lg)
+        return np.sum((x * log_p + (1 - x) * log_1mp).reshape(len(x), -1), axis=1) - _kl(mu, lv)
+
+    assert l12.check_elbo(other).passed
+    assert not l12.check_elbo(_naive_elbo).passed
