@@ -19,8 +19,11 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +94,31 @@ def spread(values: list[float], seeds: list[int]) -> dict[str, Any]:
             "seeds": list(seeds)}
 
 
+@contextlib.contextmanager
+def _locked(path: Path, timeout_s: float = 120.0):
+    """Hold ``path.lock`` (created exclusively, so it works on every OS) while the manifest is rewritten.
+
+    Two training tools finishing at the same moment would otherwise both read the manifest and the
+    second write would drop the first one's entry. A lock older than ``timeout_s`` is taken as stale.
+    """
+    lock = path.with_name(path.name + ".lock")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            if time.monotonic() > deadline:
+                lock.unlink(missing_ok=True)       # stale: its writer died
+                deadline = time.monotonic() + timeout_s
+            time.sleep(0.05)
+    try:
+        yield
+    finally:
+        os.close(fd)
+        lock.unlink(missing_ok=True)
+
+
 def write_entry(name: str, made_by: str, metrics: dict[str, float],
                 spreads: dict[str, dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
     """Hash the shipped file ``name`` and write (or replace) its entry; keeps the other entries.
@@ -98,6 +126,12 @@ def write_entry(name: str, made_by: str, metrics: dict[str, float],
     Usage: ``write_entry("fashion_cnn.weights.h5", "tools/train_fashion_cnn.py", {"test_accuracy": 0.9258})``.
     """
     path = shipped_dir() / name
+    with _locked(manifest_path()):
+        return _write_entry_unlocked(name, path, made_by, metrics, spreads, extra)
+
+
+def _write_entry_unlocked(name: str, path: Path, made_by: str, metrics: dict[str, float],
+                          spreads: dict[str, dict[str, Any]] | None, extra: dict[str, Any]) -> dict[str, Any]:
     try:
         entries = read_manifest()
     except WeightsFileError:
@@ -109,5 +143,8 @@ def write_entry(name: str, made_by: str, metrics: dict[str, float],
         new["spread"] = spreads
     new.update(extra)
     entries[name] = new
-    manifest_path().write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    target = manifest_path()
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, target)          # readers see the old file or the new one, never half of it
     return new

@@ -5,7 +5,7 @@ faults its checkers name."""
 
 import pytest
 
-from course_utils import attacks, augmentation, conv, explain, images, metrics, numpy_nn, vae
+from course_utils import attacks, augmentation, conv, explain, gan, images, metrics, numpy_nn, vae
 from course_utils.checks import ExerciseFailed
 from course_utils.exercises import lesson00 as l0
 from course_utils.exercises import lesson01 as l1
@@ -17,6 +17,7 @@ from course_utils.exercises import lesson07 as l7
 from course_utils.exercises import lesson08 as l8
 from course_utils.exercises import lesson09 as l9
 from course_utils.exercises import lesson10 as l10
+from course_utils.exercises import lesson11 as l11
 from course_utils.exercises import lesson12 as l12
 
 CHECKERS = [
@@ -53,6 +54,9 @@ CHECKERS = [
     (l10.check_linf_projection, l10.linf_projection),   # references from adversarial_training
     (l10.check_pgd_ascent_step, l10.pgd_ascent_step),
     (l10.check_fgsm_rs_step, l10.fgsm_rs_step),
+    (l11.check_discriminator_loss, gan.discriminator_loss_numpy),
+    (l11.check_nonsaturating_generator_loss, gan.nonsaturating_generator_loss_numpy),
+    (l11.check_slerp, gan.slerp),
     (l12.check_reparameterize, vae.reparameterize),
     (l12.check_gaussian_kl, vae.gaussian_kl),
     (l12.check_elbo, vae.elbo),
@@ -97,7 +101,7 @@ def test_a_crashing_solution_gives_one_line_not_a_traceback(check, reference, ca
 
 def test_every_checker_of_every_lesson_is_listed():
     listed = {check for check, _ in CHECKERS}
-    for module in (l0, l1, l2, l3, l4, l5, l7, l8, l9, l10, l12):
+    for module in (l0, l1, l2, l3, l4, l5, l7, l8, l9, l10, l11, l12):
         for name in dir(module):
             if name.startswith("check_") and getattr(module, name).__module__ == module.__name__:
                 assert getattr(module, name) in listed or name == "check_n_params", f"{module.__name__}.{name}"

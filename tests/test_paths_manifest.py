@@ -71,3 +71,19 @@ def test_a_broken_manifest_is_one_line(fake_shipped):
     with pytest.raises(manifest.WeightsFileError) as err:
         manifest.read_manifest()
     assert "not valid JSON" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_tools_writing_the_manifest_at_once_keep_every_entry(fake_shipped):
+    import threading
+
+    names = [f"w{i}.h5" for i in range(12)]
+    for name in names:
+        (fake_shipped / name).write_bytes(name.encode())
+    threads = [threading.Thread(target=manifest.write_entry, args=(name, "tools/t.py", {"m": i}))
+               for i, name in enumerate(names)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(manifest.read_manifest()) == sorted(names)
+    assert not list(fake_shipped.glob("*.lock")) and not list(fake_shipped.glob("*.partial"))

@@ -1,0 +1,224 @@
+"""course_utils.gan: the GAN losses against closed forms and Keras' binary cross-entropy, the
+builders' shapes, one train_step, interpolation, the sample-grid callback and one-line errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from course_utils import gan
+
+
+def test_losses_at_zero_logits_are_the_closed_forms():
+    zeros = np.zeros(4)
+    assert float(gan.discriminator_loss(zeros, zeros)) == pytest.approx(2 * math.log(2), rel=1e-6)
+    assert float(gan.nonsaturating_generator_loss(zeros)) == pytest.approx(math.log(2), rel=1e-6)
+    assert float(gan.minimax_generator_loss(zeros)) == pytest.approx(-math.log(2), rel=1e-6)
+    assert gan.discriminator_loss_numpy(zeros, zeros) == pytest.approx(2 * math.log(2))
+
+
+def test_losses_match_their_probability_forms_and_numpy_twins():
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(0, 2, 9), rng.normal(0, 2, 7)
+    d_real, d_fake = 1 / (1 + np.exp(-real)), 1 / (1 + np.exp(-fake))
+    d = -np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake))
+    assert float(gan.discriminator_loss(real, fake)) == pytest.approx(d, rel=1e-5)
+    assert gan.discriminator_loss_numpy(real, fake) == pytest.approx(d, rel=1e-10)
+    assert float(gan.minimax_generator_loss(fake)) == pytest.approx(np.mean(np.log(1 - d_fake)), rel=1e-5)
+    assert gan.minimax_generator_loss_numpy(fake) == pytest.approx(np.mean(np.log(1 - d_fake)), rel=1e-10)
+    assert float(gan.nonsaturating_generator_loss(fake)) == pytest.approx(-np.mean(np.log(d_fake)), rel=1e-5)
+    assert gan.nonsaturating_generator_loss_numpy(fake) == pytest.approx(-np.mean(np.log(d_fake)), rel=1e-10)
+
+
+def test_discriminator_loss_agrees_with_keras_binary_crossentropy():
+    import keras
+
+    rng = np.random.default_rng(1)
+    real, fake = rng.normal(0, 3, (6, 1)).astype("float32"), rng.normal(0, 3, (6, 1)).astype("float32")
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    expected = float(bce(np.ones_like(real), real)) + float(bce(np.zeros_like(fake), fake))
+    assert float(gan.discriminator_loss(real, fake)) == pytest.approx(expected, rel=1e-5)
+    assert float(gan.nonsaturating_generator_loss(fake)) == pytest.approx(float(bce(np.ones_like(fake), fake)),
+                                                                          rel=1e-5)
+
+
+def test_losses_are_stable_for_huge_logits():
+    big = np.array([1000.0, -1000.0])
+    assert np.isfinite(float(gan.discriminator_loss(big, big)))
+    assert gan.nonsaturating_generator_loss_numpy(np.array([-1000.0])) == pytest.approx(1000.0)
+    assert gan.minimax_generator_loss_numpy(np.array([-1000.0])) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_minimax_gradient_vanishes_where_the_non_saturating_one_does_not():
+    import tensorflow as tf
+
+    logit = tf.Variable([-8.0])       # D(G(z)) = 3e-4: D rejects the sample
+    with tf.GradientTape(persistent=True) as tape:
+        mm, ns = gan.minimax_generator_loss(logit), gan.nonsaturating_generator_loss(logit)
+    d = 1 / (1 + math.exp(8.0))
+    assert float(tape.gradient(mm, logit)[0]) == pytest.approx(-d, rel=1e-4)
+    assert float(tape.gradient(ns, logit)[0]) == pytest.approx(-(1 - d), rel=1e-4)
+
+
+def test_builders_give_the_documented_shapes():
+    z = np.zeros((2, gan.LATENT_DIM), "float32")
+    for g in (gan.build_generator(), gan.build_tf_tutorial_generator()):
+        out = np.asarray(g(z))
+        assert out.shape == (2, 28, 28, 1) and np.abs(out).max() <= 1.0
+    for d in (gan.build_discriminator(), gan.build_tf_tutorial_discriminator()):
+        assert np.asarray(d(np.zeros((3, 28, 28, 1), "float32"))).shape == (3, 1)
+
+
+def test_tf_tutorial_baseline_follows_the_published_settings():
+    g, d = gan.build_tf_tutorial_generator(), gan.build_tf_tutorial_discriminator()
+    dense = next(lay for lay in g.layers if lay.__class__.__name__ == "Dense")
+    assert dense.units == 7 * 7 * 256 and not dense.use_bias
+    convt = [lay for lay in g.layers if lay.__class__.__name__ == "Conv2DTranspose"]
+    assert [c.filters for c in convt] == [128, 64, 1] and [c.strides for c in convt] == [(1, 1), (2, 2), (2, 2)]
+    assert all(c.kernel_size == (5, 5) for c in convt)
+    assert [lay.rate for lay in d.layers if lay.__class__.__name__ == "Dropout"] == [0.3, 0.3]
+    assert gan.TF_TUTORIAL_RECIPE["batch_size"] == 256 and gan.TF_TUTORIAL_RECIPE["learning_rate"] == 1e-4
+
+
+def _tiny_gan(seed=0):
+    import keras
+
+    g = gan.build_generator(latent_dim=8, base=8)
+    d = gan.build_discriminator(base=4)
+    model = gan.GAN(g, d, seed=seed)
+    model.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5),
+                  run_eagerly=True)
+    return model
+
+
+def _real_batch(n=16):
+    rng = np.random.default_rng(3)
+    return rng.uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
+
+
+def test_one_train_step_changes_both_networks():
+    model = _tiny_gan()
+    before_g = [w.copy() for w in model.generator.get_weights()]
+    before_d = [w.copy() for w in model.discriminator.get_weights()]
+    logs = model.train_on_batch(_real_batch(), return_dict=True)
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"} and all(np.isfinite(list(logs.values())))
+    assert any(not np.array_equal(a, b) for a, b in zip(before_g, model.generator.get_weights()))
+    assert any(not np.array_equal(a, b) for a, b in zip(before_d, model.discriminator.get_weights()))
+
+
+def test_each_step_lowers_its_own_loss_on_a_fixed_batch():
+    model = _tiny_gan()
+    real, z = _real_batch(), np.random.default_rng(4).standard_normal((16, 8)).astype("float32")
+
+    def d_loss():
+        return float(gan.discriminator_loss(model.discriminator(real, training=True),
+                                            model.discriminator(model.generator(z, training=True), training=True)))
+
+    def g_loss():
+        return float(gan.nonsaturating_generator_loss(
+            model.discriminator(model.generator(z, training=True), training=True)))
+
+    start = d_loss()
+    model.discriminator_step(real, z)
+    assert d_loss() < start
+    d_weights = [w.copy() for w in model.discriminator.get_weights() if w.ndim > 1]
+    start = g_loss()
+    model.generator_step(z)
+    assert g_loss() < start
+    assert all(np.array_equal(a, b) for a, b in zip(d_weights, [w for w in model.discriminator.get_weights()
+                                                               if w.ndim > 1]))
+
+
+def test_make_gan_builds_both_kinds_and_rejects_others():
+    assert gan.make_gan("ours").generator.name == "dcgan_generator"
+    assert gan.make_gan("tf_tutorial").generator.name == "tf_tutorial_generator"
+    with pytest.raises(ValueError, match="kind must be"):
+        gan.make_gan("wgan")
+
+
+def test_gan_rejects_mismatched_networks_and_bad_loss():
+    g, d = gan.build_generator(latent_dim=4, base=4), gan.build_discriminator(base=4)
+    with pytest.raises(ValueError, match="generator_loss must be one of"):
+        gan.GAN(g, d, generator_loss="wasserstein")
+    import keras
+
+    other = keras.Sequential([keras.Input((32, 32, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="discriminator reads"):
+        gan.GAN(g, other)
+
+
+def test_fit_rejects_images_outside_the_tanh_range():
+    model = _tiny_gan()
+    with pytest.raises(ValueError, match=r"in \[-1, 1\]"):
+        model.fit(np.full((4, 28, 28, 1), 255.0, "float32"), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="shape"):
+        model.fit(np.zeros((4, 28, 28), "float32"), epochs=1, verbose=0)
+
+
+def test_range_conversions():
+    x = np.array([[[0, 255]]], dtype=np.uint8).repeat(28, 1).repeat(14, 2)
+    t = gan.to_tanh_range(x)
+    assert t.shape == (1, 28, 28, 1) and t.min() == -1.0 and t.max() == 1.0
+    np.testing.assert_allclose(gan.to_unit_range(t)[..., 0], x / 255.0, atol=1e-6)
+    with pytest.raises(ValueError, match="uint8"):
+        gan.to_tanh_range(x.astype("float32"))
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        gan.to_unit_range(np.full((1, 2), 3.0))
+
+
+def test_interpolation_endpoints_norms_and_errors():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal(100), rng.standard_normal(100)
+    for method in ("linear", "slerp"):
+        path = gan.interpolate_latents(a, b, 7, method)
+        assert path.shape == (7, 100)
+        np.testing.assert_allclose(path[0], a, atol=1e-5)
+        np.testing.assert_allclose(path[-1], b, atol=1e-5)
+    unit_a, unit_b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    norms = np.linalg.norm(gan.slerp(unit_a, unit_b, 9), axis=1)
+    np.testing.assert_allclose(norms, 1.0, atol=1e-5)                 # stays on the sphere
+    assert np.linalg.norm(gan.interpolate_latents(unit_a, unit_b, 9, "linear")[4]) < 0.9   # the line cuts inside
+    with pytest.raises(ValueError, match="same length"):
+        gan.interpolate_latents(a, b[:5], 3)
+    with pytest.raises(ValueError, match="method"):
+        gan.interpolate_latents(a, b, 3, "cubic")
+    with pytest.raises(ValueError, match="positive integer"):
+        gan.interpolate_latents(a, b, 0)
+
+
+def test_sample_grid_callback_keeps_one_grid_per_epoch():
+    model = _tiny_gan()
+    z = gan.latent_vectors(4, 8, seed=0)
+    cb = gan.sample_grid_callback(z, monitor=lambda g: {"n": 1})
+    model.fit(_real_batch(8), batch_size=4, epochs=2, verbose=0, callbacks=[cb])
+    assert cb.epochs == [1, 2] and [g.shape for g in cb.grids] == [(4, 28, 28, 1)] * 2
+    assert cb.monitored == [{"n": 1}, {"n": 1}] and not np.array_equal(cb.grids[0], cb.grids[1])
+    fig = gan.plot_sample_grids(cb.grids, ["epoch 1", "epoch 2"], columns=4)
+    assert len(fig.axes) == 8
+    with pytest.raises(ValueError, match="2-D array"):
+        gan.sample_grid_callback(np.zeros(8))
+
+
+def test_generate_is_reproducible_and_in_range():
+    g = gan.build_generator(latent_dim=8, base=8)
+    a, b = gan.generate(g, 5, seed=1), gan.generate(g, 5, seed=1)
+    assert a.shape == (5, 28, 28, 1) and np.array_equal(a, b) and np.abs(a).max() <= 1.0
+    with pytest.raises(ValueError, match="positive integer"):
+        gan.generate(g, 0)
+
+
+def test_shipped_generator_loads_verified_and_draws_images():
+    from course_utils import manifest
+    from course_utils.models import DCGAN_GENERATOR_FILE, dcgan_generator, dcgan_history
+
+    g = dcgan_generator()
+    images = gan.generate(g, 4, seed=0)
+    assert images.shape == (4, 28, 28, 1) and np.abs(images).max() <= 1.0 and images.std() > 0.1
+    info = manifest.entry(DCGAN_GENERATOR_FILE)
+    assert len(info["spread"]["frechet_distance"]["seeds"]) >= 3 or info["seeds_done"] != info["seeds_planned"]
+    history = dcgan_history()
+    assert len(history["grids"]) == len(history["epochs"]) == len(history["history"]["d_loss"])
+    untrained = dcgan_generator(weights=None)
+    assert not np.array_equal(np.asarray(untrained(gan.latent_vectors(2))), np.asarray(g(gan.latent_vectors(2))))

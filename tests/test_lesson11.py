@@ -1,0 +1,101 @@
+"""Lesson 11 (GANs): the checkers pass their references, keep the checker contract, and name the
+fault of each wrong implementation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import gan
+from course_utils.checks import ExerciseFailed
+from course_utils.exercises import lesson11 as l11
+
+
+def _sp(x):
+    return np.logaddexp(0.0, x)
+
+
+def _slerp_weights(z0, z1, steps, trig):
+    """``trig((1 - t) omega) z0 + trig(t omega) z1``, without the division by sin(omega)."""
+    t = np.linspace(0, 1, steps)[:, None]
+    omega = np.arccos(z0 @ z1 / (np.linalg.norm(z0) * np.linalg.norm(z1)))
+    return trig((1 - t) * omega) * z0 + trig(t * omega) * z1
+
+
+WRONG = {
+    "discriminator_loss": (l11.check_discriminator_loss, [
+        (lambda r, f: -(np.mean(_sp(-r)) + np.mean(_sp(f))), "wrong sign"),
+        (lambda r, f: np.mean(_sp(r)) + np.mean(_sp(-f)), "labels swapped"),
+        (lambda r, f: _sp(-r).sum() + _sp(f).sum(), "summed over the batch"),
+        (lambda r, f: np.mean(_sp(-r)), "only the real term"),
+        (lambda r, f: np.mean(np.log(1 + np.exp(-r))) + np.mean(np.log(1 + np.exp(f))), "numerically unstable"),
+        (lambda r, f: np.mean(np.concatenate([_sp(-r), _sp(f)])), "averaged real and fake together"),
+        (lambda r, f: np.array([1.0, 2.0]), "return one number"),
+    ]),
+    "nonsaturating_generator_loss": (l11.check_nonsaturating_generator_loss, [
+        (lambda f: -np.mean(_sp(f)), "that is the minimax loss"),
+        (lambda f: np.mean(_sp(f)), "the generator wants D(G(z)) near 1"),
+        (lambda f: -np.mean(_sp(-f)), "wrong sign"),
+        (lambda f: _sp(-f).sum(), "summed over the batch"),
+        (lambda f: np.mean(-np.log(1 / (1 + np.exp(-f)))), "numerically unstable"),
+    ]),
+    "slerp": (l11.check_slerp, [
+        (lambda a, b, n: gan.interpolate_latents(a, b, n, "linear"), "straight line"),
+        (lambda a, b, n: gan.slerp(b, a, n), "runs from z1 to z0"),
+        (lambda a, b, n: _slerp_weights(a, b, n, np.sin), "forgot to divide by sin(omega)"),
+        (lambda a, b, n: _slerp_weights(a, b, n, np.cos), "used cosines"),
+        (lambda a, b, n: gan.slerp(a, b, n)[1:], "wrong shape"),
+    ]),
+}
+REFERENCES = {"discriminator_loss": gan.discriminator_loss_numpy,
+              "nonsaturating_generator_loss": gan.nonsaturating_generator_loss_numpy, "slerp": gan.slerp}
+CASES = [(name, i) for name, (_check, wrongs) in WRONG.items() for i in range(len(wrongs))]
+
+
+def test_each_checker_has_at_least_three_wrong_implementations():
+    assert all(len(wrongs) >= 3 for _check, wrongs in WRONG.values())
+
+
+@pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
+def test_wrong_implementation_is_named(name, index, capsys):
+    check, wrongs = WRONG[name]
+    wrong, fault = wrongs[index]
+    result = check(wrong)
+    out = capsys.readouterr().out
+    assert not result.passed and not result.not_done
+    assert fault in out, out
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_reference_passes_and_is_used(name, capsys):
+    check, _ = WRONG[name]
+    result = check(REFERENCES[name])
+    assert result.passed and result.use is REFERENCES[name]
+    assert "WRONG" not in capsys.readouterr().out
+
+
+def _stub(*_args):
+    raise NotImplementedError("exercise")
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_not_done_hands_over_the_reference_and_strict_raises(name, capsys, monkeypatch):
+    check, _ = WRONG[name]
+    result = check(_stub)
+    out = capsys.readouterr().out
+    assert result.not_done and result.use is REFERENCES[name] and len(out.strip().splitlines()) == 1
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    with pytest.raises(ExerciseFailed):
+        check(_stub)
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_a_crash_is_one_line_per_case(name, capsys):
+    check, _ = WRONG[name]
+
+    def crash(*_args):
+        raise KeyError("boom")
+
+    result = check(crash)
+    out = capsys.readouterr().out
+    assert not result.passed and "raised KeyError" in out and "Traceback" not in out

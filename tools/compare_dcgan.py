@@ -1,0 +1,166 @@
+"""Lesson 11's comparison: our DCGAN against the TensorFlow DCGAN tutorial's, given the same compute.
+
+Both GANs (``course_utils.gan.make_gan("ours")`` and ``make_gan("tf_tutorial")``: noise 100, batch
+256, Adam 1e-4, the tutorial's architecture) train in this one process on the 60,000 Fashion-MNIST
+training images in [-1, 1], alternating in turns of about ``--chunk-seconds`` seconds: the one with less
+accumulated training time goes next, so that machine noise falls on both, and each stops once it
+has trained ``--seconds`` seconds (one warm-up batch each, which traces the graph, is not
+counted). Both use ``course_utils.gan.GAN``'s ``train_step`` (one D step, then one G step on a
+fresh z; the tutorial takes both gradients from one forward pass). Then, for each, 10,000 samples against the 10,000 test images: the Fréchet distance in
+the lesson 05 CNN's ``dense_relu`` features (not FID; ``course_utils.generative_metrics``), the
+class coverage entropy and the smallest class share. Repeated for each seed.
+
+It records its rows with ``course_utils.report.record`` (``make bench`` runs it before lesson 11,
+listed in the notebook's ``bench_tools``) and, with ``--update``, writes
+``course_utils/shipped/dcgan_comparison.json`` with its manifest entry; the lesson shows that table.
+
+Usage: ``python tools/compare_dcgan.py [--seconds 180] [--seeds 0 1 2] [--chunk-seconds 5] [--update]``
+(wall time about 2 x seconds x seeds, plus a minute per seed to measure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course_utils import gan, manifest, models
+from course_utils.data import load_fashion_mnist
+from course_utils.paths import shipped_path
+from course_utils.report import record
+
+MADE_BY = "tools/compare_dcgan.py"
+KINDS = {"ours": gan.DCGAN_RECIPE, "tf_tutorial": gan.TF_TUTORIAL_RECIPE}
+LABELS = {"ours": "DCGAN (ours)", "tf_tutorial": "TF tutorial DCGAN"}
+MEASURES = ("frechet_distance", "coverage_entropy_bits", "min_class_share")
+
+
+class _Stream:
+    """Batches of one model's own shuffled copy of the data, in an endless cycle of epochs."""
+
+    def __init__(self, x, batch_size: int, seed: int):
+        import numpy as np
+
+        self.x, self.batch_size, self.rng, self.pos = x, batch_size, np.random.default_rng(seed), len(x)
+        self.order = None
+
+    def next(self):
+        if self.pos + self.batch_size > len(self.x):
+            self.order, self.pos = self.rng.permutation(len(self.x)), 0
+        batch = self.x[self.order[self.pos:self.pos + self.batch_size]]
+        self.pos += self.batch_size
+        return batch
+
+
+def train_pair(x, seed: int, seconds: float, chunk_seconds: float) -> tuple[dict, dict]:
+    """Train both GANs with ``seed`` for ``seconds`` each, alternating turns of about ``chunk_seconds``.
+
+    The model with less accumulated time takes the next turn; a turn ends after the batch that
+    brings it to ``chunk_seconds`` or its total to ``seconds``, so each overshoots by less than
+    one batch. Returns (models, log).
+    """
+    from course_utils.progress import progress
+
+    models_, streams, spent, steps, images = {}, {}, {}, {}, {}
+    for kind, recipe in KINDS.items():
+        models_[kind] = gan.make_gan(kind, seed=seed)
+        streams[kind] = _Stream(x, recipe["batch_size"], seed)
+        models_[kind].train_on_batch(streams[kind].next())          # traces the step: not counted
+        spent[kind], steps[kind], images[kind] = 0.0, 0, 0
+    ticks = iter(progress(range(max(1, int(seconds))), desc=f"seed {seed}: training both", unit="s"))
+    shown = 0
+    while min(spent.values()) < seconds:
+        kind = min(spent, key=spent.get)
+        turn = 0.0
+        while turn < chunk_seconds and spent[kind] < seconds:
+            start = time.perf_counter()
+            models_[kind].train_on_batch(streams[kind].next())
+            elapsed = time.perf_counter() - start
+            turn += elapsed
+            spent[kind] += elapsed
+            steps[kind] += 1
+            images[kind] += KINDS[kind]["batch_size"]
+        now = int(min(min(spent.values()), seconds))
+        for _ in range(now - shown):     # one tick per second of the slower model's training
+            next(ticks, None)
+        shown = now
+    for _ in ticks:
+        pass
+    log = {kind: {"train_seconds": round(spent[kind], 1), "steps": steps[kind], "images": images[kind],
+                  "epochs": round(images[kind] / len(x), 3)} for kind in KINDS}
+    return models_, log
+
+
+def measure(generator, seed: int, real_features) -> dict[str, float]:
+    from course_utils.generative_metrics import (
+        class_coverage,
+        cnn_features,
+        coverage_entropy,
+        frechet_distance,
+    )
+
+    samples = gan.to_unit_range(gan.generate(generator, 10_000, seed=seed))
+    coverage = class_coverage(samples)
+    return {"frechet_distance": frechet_distance(cnn_features(samples), real_features),
+            "coverage_entropy_bits": coverage_entropy(coverage), "min_class_share": float(coverage.min())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=180.0,
+                        help="training time per model and seed, in seconds (default: 180)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--chunk-seconds", type=float, default=5.0,
+                        help="training time per turn, in seconds (default: 5)")
+    parser.add_argument("--update", action="store_true",
+                        help="write course_utils/shipped/dcgan_comparison.json and its manifest entry")
+    args = parser.parse_args(argv)
+    if args.seconds <= 0 or args.chunk_seconds <= 0:
+        parser.error(f"--seconds and --chunk-seconds must be > 0, got {args.seconds} and {args.chunk_seconds}")
+
+    from course_utils.config import seed_everything
+    from course_utils.generative_metrics import cnn_features
+
+    (x_train, _), (x_test, _) = load_fashion_mnist()
+    x = gan.to_tanh_range(x_train)
+    real_features = cnn_features(models.preprocess(x_test))
+    runs = []
+    for seed in args.seeds:
+        seed_everything(seed)
+        trained, log = train_pair(x, seed, args.seconds, args.chunk_seconds)
+        for kind, model in trained.items():
+            log[kind].update({k: round(v, 4) for k, v in measure(model.generator, seed, real_features).items()})
+            print(f"seed {seed} {LABELS[kind]}: {log[kind]}", flush=True)
+        runs.append({"seed": seed, **log})
+    table = {}
+    for kind in KINDS:
+        table[kind] = {m: manifest.spread([r[kind][m] for r in runs], args.seeds) for m in MEASURES}
+        table[kind]["epochs"] = manifest.spread([r[kind]["epochs"] for r in runs], args.seeds)
+    budget = f"{args.seconds:g} s each"
+    for kind in KINDS:
+        record(f"{LABELS[kind]} Fréchet distance ({budget}, mean of {len(args.seeds)} seeds)",
+               table[kind]["frechet_distance"]["mean"])
+        record(f"{LABELS[kind]} coverage entropy, bits ({budget}, mean of {len(args.seeds)} seeds)",
+               table[kind]["coverage_entropy_bits"]["mean"])
+    wins = sum(r["ours"]["frechet_distance"] < r["tf_tutorial"]["frechet_distance"] for r in runs)
+    record(f"seeds where ours has the lower Fréchet distance ({budget})", wins, at_least=len(args.seeds))
+    if args.update:
+        path = shipped_path(models.DCGAN_COMPARISON_FILE)
+        result = {"seconds_per_model": args.seconds, "chunk_seconds": args.chunk_seconds, "seeds": args.seeds,
+                  "runs": runs, "table": table, "recipes": KINDS, "n_eval": 10_000, "wins": wins,
+                  "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        path.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        manifest.write_entry(models.DCGAN_COMPARISON_FILE, MADE_BY,
+                             {f"{k}_frechet_distance": table[k]["frechet_distance"]["mean"] for k in KINDS},
+                             seconds_per_model=args.seconds, seeds=args.seeds)
+        print(f"wrote {path.relative_to(ROOT)} and its manifest entry", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
