@@ -5,7 +5,7 @@ faults its checkers name."""
 
 import pytest
 
-from course_utils import attacks, augmentation, conv, explain, gan, images, metrics, numpy_nn, vae
+from course_utils import attacks, augmentation, conv, explain, gan, images, metrics, numpy_nn, transfer, vae
 from course_utils.checks import ExerciseFailed
 from course_utils.exercises import lesson00 as l0
 from course_utils.exercises import lesson01 as l1
@@ -13,6 +13,7 @@ from course_utils.exercises import lesson02 as l2
 from course_utils.exercises import lesson03 as l3
 from course_utils.exercises import lesson04 as l4
 from course_utils.exercises import lesson05 as l5
+from course_utils.exercises import lesson06 as l6
 from course_utils.exercises import lesson07 as l7
 from course_utils.exercises import lesson08 as l8
 from course_utils.exercises import lesson09 as l9
@@ -42,6 +43,9 @@ CHECKERS = [
     (l5.check_specificity, metrics.specificity),
     (l5.check_error_rates, metrics.error_rates),
     (l5.check_top_confusions, metrics.top_confusions),
+    (l6.check_frozen_base_with_head, transfer.frozen_base_with_head),
+    (l6.check_extract_features, transfer.extract_features),
+    (l6.check_unfreeze_top, transfer.unfreeze_top),
     (l7.check_rotation_factor, augmentation.rotation_factor),
     (l7.check_shift_image, augmentation.shift_image),
     (l7.check_deck_augmentation, augmentation.deck_augmentation),
@@ -101,7 +105,7 @@ def test_a_crashing_solution_gives_one_line_not_a_traceback(check, reference, ca
 
 def test_every_checker_of_every_lesson_is_listed():
     listed = {check for check, _ in CHECKERS}
-    for module in (l0, l1, l2, l3, l4, l5, l7, l8, l9, l10, l11, l12):
+    for module in (l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, l12):
         for name in dir(module):
             if name.startswith("check_") and getattr(module, name).__module__ == module.__name__:
                 assert getattr(module, name) in listed or name == "check_n_params", f"{module.__name__}.{name}"

@@ -1,0 +1,330 @@
+"""Transfer learning: a pretrained base with a new head, cached features, fine-tuning, learning curves.
+
+Lesson 06 derives these. The base is usually the offline ImageNet model of
+:mod:`course_utils.pretrained` (EfficientNet-Lite0), cut at a layer and rebuilt at a smaller input
+side (all its layers are convolutions, so any side works). Frozen features are cached on disk,
+keyed by the model (name, input side, weights) and the data, so a sweep over many small training
+sets runs in seconds after the first pass. Fine-tuning keeps every BatchNormalization layer frozen, so in
+inference mode (the Keras guide "Transfer learning & fine-tuning", F. Chollet 2020; in Keras 3 it is
+the frozen layer, not ``training=False`` on the nested call, that does it).
+
+Usage::
+
+    from course_utils.pretrained import imagenet_model
+    from course_utils.transfer import graph_slice, cached_features
+    base = graph_slice(imagenet_model(), end="avg_pool", size=96)
+    features = cached_features(base, images)          # (N, 1280), from disk the second time
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from course_utils.paths import cache_dir
+
+FEATURES_DIR = "features"   # under paths.cache_dir()
+# TensorFlow's flower photos (Katba's flower classifier), pinned: size and SHA-256 from TensorFlow Datasets'
+# url_checksums/tf_flowers.txt; downloaded only online (lesson 06, optional section).
+FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
+FLOWERS_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
+
+
+def graph_slice(model, end: str, size: int | None = None, start: str | None = None, name: str | None = None):
+    """The layers of a functional ``model`` from ``start``'s output (``None``: its input) to ``end``'s.
+
+    The layers are re-applied to a new input (side ``size`` for a cut at the input, else the
+    shape of ``start``'s output), so the slice **shares** the weights of ``model``.
+    Usage: ``bottom = graph_slice(imagenet_model(), end="block10_add", size=96)``.
+    """
+    import keras
+
+    if start is None:
+        side = size or model.input_shape[1]
+        source, new_input = model.inputs[0], keras.Input((side, side, model.input_shape[-1]), name="image")
+    else:
+        source = model.get_layer(start).output
+        new_input = keras.Input(tuple(source.shape[1:]) if size is None else (size, size, source.shape[-1]),
+                                name=f"from_{start}")
+    names = [layer.name for layer in model.layers]
+    if end not in names:
+        raise ValueError(f"layer {end!r} is not in {model.name}")
+    tensors = {id(source): new_input}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        inputs = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
+        if id(layer.output) in tensors or not all(id(t) in tensors for t in inputs):
+            continue
+        args = [tensors[id(t)] for t in inputs]
+        tensors[id(layer.output)] = layer(args if len(args) > 1 else args[0])
+        if layer.name == end:
+            break
+    if id(model.get_layer(end).output) not in tensors:
+        raise ValueError(f"layer {end!r} does not depend on {start!r}: nothing to slice")
+    side = new_input.shape[1]
+    label = name or f"{model.name}_{start or 'input'}_to_{end}_{side}px"
+    return keras.Model(new_input, tensors[id(model.get_layer(end).output)], name=label)
+
+
+def frozen_base_with_head(base, num_classes: int, dropout: float = 0.2):
+    """``base`` frozen (``trainable = False``, called with ``training=False`` as the Keras guide writes),
+    then dropout and a new softmax layer: only the head's ``features x classes + classes`` weights train.
+
+    In Keras 3 (3.15 measured) the ``training`` flag of the outer call overrides that ``training=False``,
+    so after unfreezing, keep the BatchNormalization layers frozen (:func:`unfreeze_top`).
+
+    Usage: ``model = frozen_base_with_head(graph_slice(imagenet_model(), "avg_pool", 96), 10)``.
+    """
+    import keras
+
+    base.trainable = False
+    inputs = keras.Input(base.input_shape[1:], name="image")
+    x = base(inputs, training=False)   # the guide's intent; Keras 3 lets fit's training=True override it
+    x = keras.layers.Dropout(dropout, name="head_dropout")(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs, name=f"{base.name}_with_head")
+
+
+def unfreeze_top(model, first: str) -> list[str]:
+    """Make the layers of ``model`` from ``first`` on trainable, the earlier ones frozen, and every
+    BatchNormalization layer frozen (in Keras 3 a frozen BN layer runs in inference mode).
+
+    Returns the names of the trainable layers that carry weights.
+    Usage: ``unfreeze_top(base, "block11_expand_conv")``.
+    """
+    import keras
+
+    names = [layer.name for layer in model.layers]
+    if first not in names:
+        raise ValueError(f"layer {first!r} is not in {model.name}")
+    model.trainable = True
+    cut = names.index(first)
+    for i, layer in enumerate(model.layers):
+        layer.trainable = i >= cut and not isinstance(layer, keras.layers.BatchNormalization)
+    return [layer.name for layer in model.layers if layer.trainable and layer.weights]
+
+
+def data_hash(images: np.ndarray) -> str:
+    """SHA-256 of an array's dtype, shape and bytes (16 hex digits). Usage: ``data_hash(x_test)``."""
+    images = np.ascontiguousarray(images)
+    digest = hashlib.sha256(f"{images.dtype}{images.shape}".encode())
+    digest.update(images.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def weights_hash(model) -> str:
+    """SHA-256 of all of a model's weights (16 hex digits): a fine-tuned model gets a new cache key.
+
+    Usage: ``weights_hash(base)``.
+    """
+    digest = hashlib.sha256()
+    for weight in sorted(model.weights, key=lambda w: w.path):   # freezing reorders model.weights
+        digest.update(np.ascontiguousarray(np.asarray(weight)).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def feature_cache_path(model, images: np.ndarray) -> Path:
+    """Where :func:`cached_features` keeps ``model``'s features of ``images``: the course cache,
+    ``features/<model name>_<input side>px_w<weights hash>_d<data hash>.npy``.
+
+    Usage: ``feature_cache_path(base, x).is_file()``.
+    """
+    side = f"{model.input_shape[1]}px"
+    name = model.name if model.name.endswith(side) else f"{model.name}_{side}"
+    folder = cache_dir() / FEATURES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}_w{weights_hash(model)}_d{data_hash(images)}.npy"
+
+
+def extract_features(model, images: np.ndarray, path: str | Path, batch_size: int = 64) -> np.ndarray:
+    """``model``'s outputs for ``images``, read from ``path`` if it holds them, else computed and saved.
+
+    ``np.load(..., allow_pickle=False)``: a cache file can never run code.
+    Usage: ``features = extract_features(base, x, "/tmp/base_x.npy")``.
+    """
+    path = Path(path)
+    if path.is_file():
+        features = np.load(path, allow_pickle=False)
+        if len(features) == len(images):
+            return features
+    features = np.asarray(model.predict(images, batch_size=batch_size, verbose=0), dtype=np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, features, allow_pickle=False)
+    return features
+
+
+def cached_features(model, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """:func:`extract_features` at :func:`feature_cache_path`: computed once per model, side and data.
+
+    Usage: ``features = cached_features(base, x_test)``.
+    """
+    return extract_features(model, images, feature_cache_path(model, images), batch_size=batch_size)
+
+
+def to_imagenet_input(images: np.ndarray, size: int) -> np.ndarray:
+    """Greyscale uint8 images ``(N, H, W)`` to the ImageNet model's input: bilinear resize to
+    ``size x size``, grey copied into R, G and B, scaled to ``(v - 127) / 128`` (EfficientNet-Lite).
+
+    Usage: ``x = to_imagenet_input(x_test_u8[:100], 96)  # (100, 96, 96, 3) float32``.
+    """
+    import keras
+
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"expected greyscale images of shape (N, H, W), got shape {images.shape}")
+    resized = keras.ops.image.resize(images[..., None].astype("float32"), (size, size), interpolation="bilinear")
+    rgb = np.repeat(keras.ops.convert_to_numpy(resized), 3, axis=-1)
+    return ((rgb - 127.0) / 128.0).astype("float32")
+
+
+def nested_subsets(labels: np.ndarray, sizes: tuple[int, ...], seed: int = 0) -> dict[int, np.ndarray]:
+    """Class-balanced training sets, ``n`` examples per class for each ``n`` in ``sizes``, each inside
+    the next one (the same seed adds examples rather than drawing a new set: a learning curve).
+
+    Usage: ``sets = nested_subsets(y_train, (1, 5, 20), seed=0); x_train[sets[5]]``.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    largest = max(sizes)
+    order = {}
+    for label in np.unique(labels):
+        where = np.flatnonzero(labels == label)
+        if largest > len(where):
+            raise ValueError(f"class {label} has only {len(where)} examples, asked for {largest}")
+        order[label] = rng.choice(where, size=largest, replace=False)
+    return {n: rng.permutation(np.concatenate([picks[:n] for picks in order.values()])) for n in sizes}
+
+
+def fit_steps(model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int = 32,
+              learning_rate: float = 1e-3, seed: int = 0, callbacks=None):
+    """Train ``model`` (softmax output) for exactly ``steps`` Adam steps on batches drawn with
+    replacement: the same budget whatever the size of the training set (no validation set needed).
+
+    Usage: ``fit_steps(build_classic_convnet(), x_small, y_small, steps=200)``.
+    """
+    import keras
+
+    if steps < 1 or len(x) == 0:
+        raise ValueError(f"need steps >= 1 and some training data, got steps={steps}, {len(x)} examples")
+    keras.utils.set_random_seed(seed)
+    idx = np.random.default_rng(seed).integers(0, len(x), size=steps * batch_size)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], run_eagerly=steps <= 10)
+    model.fit(x[idx], y[idx], batch_size=batch_size, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
+    return model
+
+
+def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> float:
+    """Fraction of ``x`` whose arg-max prediction is ``y``, in inference mode (eager calls: no tracing
+    for a model evaluated once). Usage: ``accuracy(model, x_test, y_test)``."""
+    labels = [np.argmax(np.asarray(model(x[i:i + batch_size], training=False)), axis=-1)
+              for i in range(0, len(x), batch_size)]
+    return float(np.mean(np.concatenate(labels) == np.asarray(y)))
+
+
+def linear_probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
+                          test_labels: np.ndarray, c: float = 1.0) -> float:
+    """Test accuracy of a multinomial logistic regression (L2, ``C = c``, scikit-learn) on frozen
+    features: a softmax layer trained to convergence, the usual "linear probe".
+
+    Usage: ``linear_probe_accuracy(f_train, y_train, f_test, y_test)``.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=c, max_iter=2000)
+    clf.fit(train_features, train_labels)
+    return float(clf.score(test_features, test_labels))
+
+
+def summarise(results: dict[tuple[str, int], list[float]]) -> list[dict[str, Any]]:
+    """Mean, sample standard deviation and count of each ``(method, labels per class)`` list of accuracies.
+
+    Usage: ``summarise({("scratch", 5): [0.61, 0.64, 0.60]})``.
+    """
+    rows = []
+    for (method, n), values in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        values = np.asarray(values, dtype=float)
+        std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        rows.append({"method": method, "per_class": n, "mean": float(values.mean()), "std": std,
+                     "runs": len(values)})
+    return rows
+
+
+def fine_tune(body, first: str, x: np.ndarray, y: np.ndarray, features: np.ndarray, num_classes: int,
+              head_steps: int, steps: int, learning_rate: float = 1e-4, batch_size: int = 32, seed: int = 0,
+              bn_inference: bool = True):
+    """Fine-tune a **copy** of ``body`` (input -> features) with a new softmax head, in two stages
+    (the Keras guide's recipe): train the head alone on the frozen ``features`` of ``x``, then unfreeze
+    the layers of the copy from ``first`` on and train them with the head at a small learning rate.
+
+    ``bn_inference=True`` keeps BatchNormalization frozen (hence in inference mode) and calls the body
+    with ``training=False``;
+    ``False`` makes BN trainable and lets it run in training mode (batch statistics; the running
+    statistics drift), to show what goes wrong. ``body`` itself is never changed.
+    Usage: ``model = fine_tune(top, "block11_expand_conv", a_train, y_train, f_train, 10, 100, 100)``.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    tuned = keras.models.clone_model(body)
+    tuned.set_weights(body.get_weights())
+    head = keras.layers.Dense(num_classes, activation="softmax", name="new_head")
+    fit_steps(keras.Sequential([keras.Input(features.shape[1:]), head]), features, y, head_steps,
+              batch_size=batch_size, seed=seed)
+    unfreeze_top(tuned, first)
+    if not bn_inference:
+        for layer in tuned.layers[[layer.name for layer in tuned.layers].index(first):]:
+            layer.trainable = True
+    inputs = keras.Input(tuned.input_shape[1:], name="fine_tune_input")
+    x_out = tuned(inputs, training=False) if bn_inference else tuned(inputs)
+    outputs = head(keras.layers.Dropout(0.2, name="head_dropout")(x_out))
+    model = keras.Model(inputs, outputs, name=f"{body.name}_fine_tuned")
+    return fit_steps(model, x, y, steps, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+
+
+def bn_drift(before, after) -> float:
+    """Mean over the BatchNormalization layers of ``|moving mean after - before| / sqrt(moving var before)``:
+    how far fine-tuning moved the running statistics, in units of their standard deviation.
+
+    Usage: ``bn_drift(top, tuned_model)`` (layers matched by name; a nested copy is searched too).
+    """
+    import keras
+
+    def bns(model):
+        found = {}
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                found[layer.name] = layer
+            elif hasattr(layer, "layers"):
+                found.update(bns(layer))
+        return found
+
+    old, new = bns(before), bns(after)
+    shifts = []
+    for name, layer in old.items():
+        if name in new:
+            mean0, var0 = (np.asarray(w) for w in (layer.moving_mean, layer.moving_variance))
+            shifts.append(np.mean(np.abs(np.asarray(new[name].moving_mean) - mean0) / np.sqrt(var0 + 1e-3)))
+    if not shifts:
+        raise ValueError("no BatchNormalization layer in common between the two models")
+    return float(np.mean(shifts))
+
+
+def read_photo(path: str | Path) -> np.ndarray:
+    """An image file as uint8 RGB ``(H, W, 3)``; a one-line ``ValueError`` if it cannot be read.
+
+    Usage: ``image = read_photo("my_cat.jpg")``.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except FileNotFoundError:
+        raise ValueError(f"cannot read {path}: no such file") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"cannot read {path}: not an image file ({type(exc).__name__})") from None

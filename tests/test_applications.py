@@ -1,0 +1,53 @@
+"""course_utils.applications: the deck's Keras Applications table, architectures built with weights=None,
+CPU latency per image, and the shipped table of tools/measure_applications.py."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from course_utils import applications, manifest
+
+
+def test_deck_table_is_the_keras_table():
+    rows = applications.deck_rows()
+    assert len(rows) == 26 and set(applications.COLUMNS) < set(rows[0])
+    assert all(name in dir(keras.applications) for name in applications.DECK_TABLE)
+    assert set(applications.KERAS_IO_CPU_MS_PER_STEP) <= set(applications.DECK_TABLE)
+    assert applications.input_size("Xception") == 299 and applications.input_size("ResNet50") == 224
+    with pytest.raises(ValueError, match="unknown architecture"):
+        applications.input_size("AlexNet")
+
+
+def test_weights_none_builds_the_published_parameter_count():
+    model = applications.build_application("MobileNet")
+    assert model.input_shape == (None, 224, 224, 3)
+    assert model.count_params() == applications.DECK_TABLE["MobileNet"][3]
+
+
+def test_latency_per_image_is_positive_and_chunks():
+    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
+    assert 0 < applications.latency_per_image(model, batch_size=5, repeats=2, chunk=2) < 1
+    with pytest.raises(ValueError, match="batch_size"):
+        applications.latency_per_image(model, batch_size=0)
+
+
+def test_read_latency_table_rejects_other_json(tmp_path):
+    (tmp_path / "x.json").write_text(json.dumps([1, 2]))
+    with pytest.raises(ValueError, match="not a latency table"):
+        applications.read_latency_table(tmp_path / "x.json")
+
+
+def test_shipped_table_is_verified_and_complete():
+    table = applications.read_latency_table(manifest.verified_path(applications.LATENCY_FILE))
+    assert {row["name"] for row in table["rows"]} == set(applications.DECK_TABLE)
+    for row in table["rows"]:
+        published = applications.DECK_TABLE[row["name"]][3]
+        if row["name"] in table["parameter_count_mismatches"]:   # the deck's EfficientNetB3 typo
+            assert abs(row["parameters_measured"] - published) == 100_000
+        else:
+            assert row["parameters_measured"] == published
+        assert np.isfinite(row["ms_per_image_batch1"]) and row["ms_per_image_batch32"] > 0
