@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from course_utils import transfer
-from course_utils.checks import ExerciseFailed
 from course_utils.exercises import lesson06 as l06
 
 
@@ -92,30 +91,6 @@ def test_wrong_implementation_is_named(name, index, capsys):
     assert not result.passed and not result.not_done and result.use is REFERENCES[name]
     assert fault in out, out
 
-
-@pytest.mark.parametrize("name", list(WRONG))
-def test_reference_passes_and_is_handed_on(name, capsys):
-    check, _ = WRONG[name]
-    result = check(REFERENCES[name])
-    assert result.passed and result.use is REFERENCES[name]
-    assert "WRONG" not in capsys.readouterr().out
-
-
-def _stub(*_args):
-    raise NotImplementedError("exercise")
-
-
-@pytest.mark.parametrize("name", list(WRONG))
-def test_not_done_hands_over_the_reference_in_one_line(name, capsys, monkeypatch):
-    monkeypatch.delenv("COURSE_CHECKS_STRICT", raising=False)
-    check, _ = WRONG[name]
-    result = check(_stub)
-    out = capsys.readouterr().out
-    assert result.not_done and result.use is REFERENCES[name]
-    assert "not done yet" in out and len(out.strip().splitlines()) == 1
-    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
-    with pytest.raises(ExerciseFailed):
-        check(_stub)
 
 
 def test_a_correct_student_function_is_handed_on_not_the_probe():
