@@ -194,6 +194,6 @@ def check_deck_augmentation(fn: Callable) -> CheckResult:
 
     Usage: ``deck_augmentation = check_deck_augmentation(deck_augmentation).use``.
     """
-    cases = [Case(f"fill_mode={mode!r}", (mode,), hint="see the table above: one layer per argument")
+    cases = [Case(f"fill_mode={mode!r}", (mode,), hint="see the translation above: one layer per argument")
              for mode in ("nearest", "reflect")]
     return run_check("deck_augmentation", fn, cases, reference=deck_augmentation, diagnose=_deck_problem)
