@@ -120,3 +120,16 @@ def pixel_values(patch: np.ndarray, title: str = "What the computer sees", ax=No
     ax.set_yticks([])
     ax.set_title(title)
     return ax
+
+
+def figure_png(fig, dpi: int = 72, tight: bool = False) -> bytes:
+    """PNG bytes of ``fig``, which is then closed: what a widget's ``ipywidgets.Image`` shows.
+
+    Usage: ``picture.value = figure_png(fig)``.
+    """
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    plt.close(fig)
+    return buffer.getvalue()

@@ -36,3 +36,15 @@ def test_pixel_values_writes_every_value():
     with pytest.raises(ValueError, match="small 2-D patch"):
         plots.pixel_values(np.zeros((100, 100)))
     plt.close("all")
+
+
+def test_figure_png_returns_png_bytes_and_closes_the_figure():
+    import matplotlib.pyplot as plt
+
+    from course_utils.plots import figure_png
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    before = len(plt.get_fignums())
+    data = figure_png(fig, tight=True)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(plt.get_fignums()) == before - 1

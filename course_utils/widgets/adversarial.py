@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils.attacks import fgsm_step, loss_gradient
+from course_utils.plots import figure_png
 
 
 def gradient_sign(model, x: np.ndarray, label: int) -> np.ndarray:
@@ -83,17 +84,6 @@ def fgsm_figure(model, x: np.ndarray, label: int, eps: float, class_names: Seque
     return fig, message
 
 
-def _png(fig) -> bytes:
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=72)
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def eps_slider_widget(model, x: np.ndarray, label: int, class_names: Sequence[str], eps_max: float = 0.05,
                       eps_step: float | None = None):
     """A slider for eps from 0 to ``eps_max``; the FGSM figure of ``x`` redraws at every position.
@@ -127,7 +117,7 @@ def eps_slider_widget(model, x: np.ndarray, label: int, class_names: Sequence[st
             status.value = f"<b>Could not draw eps = {slider.value} ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:80]}).</b>"
             picture.value = b""
             return
-        status.value, picture.value = f"<b>{message}</b>", _png(fig)
+        status.value, picture.value = f"<b>{message}</b>", figure_png(fig)
 
     slider.observe(draw, names="value")
     draw()
@@ -187,7 +177,7 @@ def photo_upload_widget(model, eps: float = 0.007):
             status.value = f"<b>Could not attack {item.get('name', 'the file')!r} ({type(exc).__name__}).</b>"
             picture.value = b""
             return
-        status.value, picture.value = f"<b>{item.get('name', 'photo')}: {message}</b>", _png(fig)
+        status.value, picture.value = f"<b>{item.get('name', 'photo')}: {message}</b>", figure_png(fig)
 
     upload.observe(draw, names="value")
     return widgets.VBox([upload, status, picture])

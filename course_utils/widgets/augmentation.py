@@ -24,6 +24,7 @@ from course_utils.augmentation import (
     translation_matrix,
     zoom_matrix,
 )
+from course_utils.plots import figure_png
 
 # slider: (description, min, max, step, start)
 SLIDERS = {
@@ -71,8 +72,6 @@ def augmented_view(image: np.ndarray, rotation: float = 0.0, shift_x: float = 0.
 
 
 def _png(image: np.ndarray, title: str) -> bytes:
-    import io
-
     import matplotlib.pyplot as plt
 
     height = 3.6
@@ -80,10 +79,7 @@ def _png(image: np.ndarray, title: str) -> bytes:
     ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray", vmin=0, vmax=1)
     ax.set_title(title, fontsize=13)
     ax.axis("off")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=72, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_png(fig, tight=True)
 
 
 def augmentation_widget(image: np.ndarray, max_side: int = 320):

@@ -14,6 +14,7 @@ import numpy as np
 
 from course_utils.data import PHOTOS, sample_photo
 from course_utils.explain import grad_cam, occlusion_map, saliency_map
+from course_utils.plots import figure_png
 from course_utils.pretrained import class_names, deprocess, preprocess
 
 
@@ -71,10 +72,7 @@ def explain_maps_widget(model=None, photos: list[str] | None = None, patch: int 
     (an ``Image``, PNG).
     Usage: ``explain_maps_widget()`` as a cell's last line.
     """
-    import io
-
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     if model is None:
         from course_utils.pretrained import imagenet_model
@@ -97,10 +95,7 @@ def explain_maps_widget(model=None, photos: list[str] | None = None, patch: int 
             status.value = f"<b>Could not draw the maps ({type(exc).__name__}: {str(exc)[:80]}).</b>"
             picture.value = b""
             return
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=72)
-        plt.close(fig)
-        status.value, picture.value = f"<b>{message}</b>", buffer.getvalue()
+        status.value, picture.value = f"<b>{message}</b>", figure_png(fig)
 
     def load(_change=None) -> None:
         try:

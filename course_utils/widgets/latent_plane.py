@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from course_utils.plots import figure_png
+
 NEIGHBOURS = 15        # the status line names the majority class of the nearest encoded images
 
 
@@ -118,17 +120,6 @@ def latent_plane_figure(decoder, z: Sequence[float], z_points: Any, labels: Any,
     return fig, message
 
 
-def _png(fig) -> bytes:
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=72)
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def latent_plane_widget(decoder, z_points: Any, labels: Any, class_names: Sequence[str], limit: float = 3.0,
                         step: float = 0.1):
     """Two sliders (z1, z2) from ``-limit`` to ``limit``; the map and the decoded image redraw at every move.
@@ -155,7 +146,7 @@ def latent_plane_widget(decoder, z_points: Any, labels: Any, class_names: Sequen
                             f"{(str(exc).splitlines() or [''])[0][:100]}).</b>")
             picture.value = b""
             return
-        status.value, picture.value = f"<b>{message}</b>", _png(fig)
+        status.value, picture.value = f"<b>{message}</b>", figure_png(fig)
 
     for slider in sliders:
         slider.observe(draw, names="value")
