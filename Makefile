@@ -11,13 +11,14 @@ LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test lint bench speed clean help badges student executed vendor site slides test-browser
+.PHONY: setup lab test lint bench bench-quick speed clean help badges student executed vendor site slides test-browser
 
 help:
 	@echo "make lab    set up and open the course in JupyterLab"
 	@echo "make test   set up and run every test (unit tests + all notebooks, quick mode)"
 	@echo "make setup  set up only (venv, packages, offline data, ImageNet model cache)"
 	@echo "make bench  run every notebook in full mode and write build/bench.md and build/bench.json"
+	@echo "make bench-quick  time every notebook in quick mode, in reference units: build/bench-quick.md"
 	@echo "make speed  measure this machine's reference unit (cached; shown by the environment report)"
 	@echo "make lint   ruff over course_utils, tools, tests and the notebooks"
 	@echo "make badges stamp the Colab badge and Colab set-up cell into every notebook (repository URL in course.toml)"
@@ -56,6 +57,9 @@ lint: $(STAMP)
 
 bench: setup
 	env -u MPLBACKEND -u COURSE_QUICK -u COURSE_PRESENTER $(BIN)/python tools/bench.py
+
+bench-quick: setup
+	env -u MPLBACKEND -u COURSE_QUICK -u COURSE_PRESENTER $(BIN)/python tools/bench.py --quick
 
 speed: setup
 	env -u COURSE_QUICK $(BIN)/python tools/speed.py

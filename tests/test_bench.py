@@ -75,3 +75,25 @@ def test_a_lessons_bench_tool_runs_first_and_its_records_join_the_lesson(tmp_pat
     assert rows["from the tool"]["notebook"] == "06_x" and rows["from the tool"]["met"] is True
     assert rows["wall time of tool.py"]["target"] == "<= 5 units"
     assert rows["tool ran first"]["value"] == 1.0
+
+
+def test_quick_bench_times_quick_mode_against_its_own_target_and_keeps_time_rows_only(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL, "course": {
+        "time_quick_units": 2, "time_full_units": 100, "time_presenter_units": 50,
+        "bench_tools": [{"command": [str(tmp_path / "never_run.py")], "time_units": 5}]}})
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from course_utils.report import record\nfrom course_utils.config import budget\n"
+        "record('answer', budget(full=42, quick=1))\n"
+        "record('lesson time', budget(full=100.0, quick=12.0), unit='s', at_most=budget(full=40, quick=2))")]
+    path = tmp_path / "05_tiny.ipynb"
+    nbformat.write(nb, path)
+    monkeypatch.delenv("COURSE_QUICK", raising=False)      # bench must switch it on
+    references = iter([10.0, 14.0])
+    assert bench.run_bench([path], tmp_path / "build", reference=lambda: next(references), quick=True) == 0
+    assert not (tmp_path / "build" / "bench.json").exists()
+    result = json.loads((tmp_path / "build" / "bench-quick.json").read_text())
+    rows = {r["measure"]: r for r in result["rows"]}
+    assert set(rows) == {"lesson time", "wall time (quick mode)"}    # no tool, no presenter, no 'answer'
+    assert rows["lesson time"]["value"] == 1.0 and rows["lesson time"]["target"] == "<= 2 units"
+    assert rows["wall time (quick mode)"]["target"] == "<= 2 units"
+    assert "# Benchmark (quick mode)" in (tmp_path / "build" / "bench-quick.md").read_text()

@@ -10,7 +10,13 @@ metadata, ``"bench_tools": [{"command": ["tools/x.py", "--flag"], "time_units": 
 each before the notebook, with the notebook's name, so the tool's ``record`` rows join the lesson's
 (and the tool writes the file the lesson shows), and judges the tool's wall time against
 ``time_units``. Notebooks run with the executor of ``make executed``.
-Usage: ``make bench`` or ``python tools/bench.py [NN ...]`` to run only some notebooks.
+
+``--quick`` (``make bench-quick``) runs each notebook once in quick mode instead, judges its wall
+time against ``time_quick_units`` in the same reference units, and keeps only the time rows (the
+numbers a lesson records in quick mode come from shrunken data); it writes build/bench-quick.md
+and build/bench-quick.json. Quick mode has no time target in the tests (the machines are too
+noisy for that): this is where it is measured.
+Usage: ``make bench`` or ``python tools/bench.py [--quick] [NN ...]`` to run only some notebooks.
 """
 
 from __future__ import annotations
@@ -63,9 +69,9 @@ def judge(row: dict[str, Any], unit_s: float) -> dict[str, Any]:
             "met": meets(value, row.get("at_least"), row.get("at_most"))}
 
 
-def write_tables(rows: list[dict[str, Any]], reference: dict[str, Any], build: Path) -> None:
-    """``bench.json`` (reference + rows) and ``bench.md`` (the same as a table)."""
-    (build / "bench.json").write_text(json.dumps({"reference": reference, "rows": rows}, indent=2) + "\n",
+def write_tables(rows: list[dict[str, Any]], reference: dict[str, Any], build: Path, name: str = "bench") -> None:
+    """``{name}.json`` (reference + rows) and ``{name}.md`` (the same as a table)."""
+    (build / f"{name}.json").write_text(json.dumps({"reference": reference, "rows": rows}, indent=2) + "\n",
                                       encoding="utf-8")
     marks = {True: "yes", False: "**no**", None: ""}
     lines = ["| notebook | measure | value | target | met |", "|---|---|---|---|---|"]
@@ -74,10 +80,11 @@ def write_tables(rows: list[dict[str, Any]], reference: dict[str, Any], build: P
         if "seconds" in row:
             value += f" ({row['seconds']:.0f} s)"
         lines.append(f"| {row['notebook']} | {row['measure']} | {value} | {row['target']} | {marks[row['met']]} |")
-    head = (f"# Benchmark (full mode)\n\nReference unit: {REFERENCE_TEXT}. Measured here at the start "
+    mode = "quick" if name.endswith("quick") else "full"
+    head = (f"# Benchmark ({mode} mode)\n\nReference unit: {REFERENCE_TEXT}. Measured here at the start "
             f"{reference['start_s']:.1f} s and at the end {reference['end_s']:.1f} s; times below are "
             f"divided by their mean, {reference['unit_s']:.1f} s.\n\n")
-    (build / "bench.md").write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
+    (build / f"{name}.md").write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 def run_tool(tool: dict[str, Any], notebook: str, records: Path) -> tuple[dict[str, Any], bool]:
@@ -95,9 +102,13 @@ def run_tool(tool: dict[str, Any], notebook: str, records: Path) -> tuple[dict[s
     return row, done.returncode == 0
 
 
-def run_bench(notebooks: list[Path], build: Path, reference=measure_reference) -> int:
-    """Execute ``notebooks`` in full mode and write ``build/bench.md`` and ``build/bench.json``."""
-    records = build / "bench"
+def run_bench(notebooks: list[Path], build: Path, reference=measure_reference, quick: bool = False) -> int:
+    """Execute ``notebooks`` in full mode (``quick``: quick mode) and write ``build/bench.md`` and ``.json``.
+
+    With ``quick``: ``build/bench-quick.md`` and ``.json``, no tools, no presenter run, time rows only.
+    """
+    name = "bench-quick" if quick else "bench"
+    records = build / name
     records.mkdir(parents=True, exist_ok=True)
     (records / RECORDS_FILE).unlink(missing_ok=True)
     os.environ[REPORT_DIR_ENV] = str(records)
@@ -106,13 +117,15 @@ def run_bench(notebooks: list[Path], build: Path, reference=measure_reference) -
     times, failed = [], []
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("course", {})
-        for tool in meta.get("bench_tools", []):
+        for tool in ([] if quick else meta.get("bench_tools", [])):
             row, ok = run_tool(tool, path.stem, records)
             times.append(row)
             if not ok:
                 failed.append(f"{path.name} ({row['measure']})")
         runs = [("wall time (full mode)", False, meta.get("time_full_units"))]
-        if meta.get("time_presenter_units"):
+        if quick:
+            runs = [("wall time (quick mode)", False, meta.get("time_quick_units"))]
+        elif meta.get("time_presenter_units"):
             runs.append((f"wall time (full mode, {PRESENTER_ENV}=1)", True, meta["time_presenter_units"]))
         for measure, presenter, limit in runs:
             os.environ[NOTEBOOK_ENV] = path.stem
@@ -125,7 +138,7 @@ def run_bench(notebooks: list[Path], build: Path, reference=measure_reference) -
             began = time.perf_counter()
             try:
                 execute(path, records / "executed" / (path.stem + ("-presenter" if presenter else "") + ".ipynb"),
-                        full=True)
+                        full=not quick)
             except Exception as exc:  # noqa: BLE001 - report and go on with the next notebook
                 failed.append(f"{path.name} ({measure})")
                 print(f"  FAILED: {type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc) else ''}")
@@ -140,19 +153,22 @@ def run_bench(notebooks: list[Path], build: Path, reference=measure_reference) -
                       "unit_s": round(unit_s, 2)}
     recorded, rows = read_records(records), []
     for path in notebooks:
-        rows += [r for r in recorded if r["notebook"] == path.stem] + [t for t in times if t["notebook"] == path.stem]
+        rows += [r for r in recorded if r["notebook"] == path.stem and not (quick and r.get("unit") != SECONDS)]
+        rows += [t for t in times if t["notebook"] == path.stem]
     rows = [judge(r, unit_s) for r in rows]
-    write_tables(rows, reference_info, build)
-    print((build / "bench.md").read_text())
+    write_tables(rows, reference_info, build, name)
+    print((build / f"{name}.md").read_text())
     if failed:
         print("notebooks that failed:", ", ".join(failed))
     return 1 if failed else 0
 
 
-def main(selected: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    selected = [a for a in argv if a != "--quick"] or os.environ.get("NB", "").split()
     notebooks = [p for p in delivery.notebooks() if not selected or p.name[:2] in selected]
-    return run_bench(notebooks, ROOT / "build")
+    return run_bench(notebooks, ROOT / "build", quick=quick)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or os.environ.get("NB", "").split()))
+    sys.exit(main(sys.argv[1:]))
