@@ -243,6 +243,43 @@ def robust_fashion_cnn_history() -> dict:
     return json.loads(verified_path(ROBUST_FASHION_CNN_HISTORY_FILE).read_text(encoding="utf-8"))
 
 
+# Lesson 09's label-leak demonstration (tools/train_fgsm_mlp.py): the MLP trained on FGSM examples
+# made with the true labels, half clean and half adversarial loss (Goodfellow et al. 2015's mix).
+FGSM_MLP_FILE = "fgsm_trained_mlp.weights.h5"       # hash and leak accuracies in the manifest
+FGSM_MLP_RECIPE = {"eps": 0.25, "clean_weight": 0.5, "epochs": 4, "batch_size": 128, "n_train": 60_000,
+                   "n_eval": 2_000, "pgd_steps": 20, "pgd_alpha": 0.025}
+
+
+def build_mlp_with_logits():
+    """Lesson 03's 256-128 MLP with a ``logits`` layer before the softmax, like the course's CNNs (lesson 09).
+
+    Input ``(N, 28, 28, 1)`` in [0, 1]; not compiled. ``course_utils.attacks`` and
+    ``AdversarialTrainer`` find the scores before the softmax through the ``logits`` layer.
+    Usage: ``mlp = build_mlp_with_logits(); mlp.compile("adam", "sparse_categorical_crossentropy")``.
+    """
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((28, 28, 1))
+    h = layers.Flatten()(inputs)
+    for width in (256, 128):
+        h = layers.Dense(width, activation="relu")(h)
+    logits = layers.Dense(10, name="logits")(h)
+    return keras.Model(inputs, layers.Activation("softmax")(logits), name="mlp_with_logits")
+
+
+def fgsm_trained_mlp(weights: str | Path | None = "shipped", compile: bool = True):
+    """Lesson 09's label-leaking MLP: :func:`build_mlp_with_logits` trained by FGSM with the true labels.
+
+    ``weights="shipped"`` loads ``shipped/fgsm_trained_mlp.weights.h5`` after checking its SHA-256
+    (made by ``tools/train_fgsm_mlp.py`` with ``FGSM_MLP_RECIPE``; its accuracies under FGSM with the
+    true and the predicted labels, and under PGD, are in the manifest over 3 seeds); ``None`` gives
+    the untrained network; a path loads other weights.
+    Usage: ``leaky = fgsm_trained_mlp(); fgsm(leaky, x, y, 0.25)``.
+    """
+    return _with_weights(build_mlp_with_logits(), FGSM_MLP_FILE, weights, compile)
+
+
 # Lesson 12's VAEs: dense encoder and decoder (course_utils.vae), Bernoulli pixels, N(0, I) prior,
 # made by tools/train_vae.py: a 2-D latent for the map, a larger one for the quality numbers.
 VAE_LATENT_DIMS = (2, 16)
