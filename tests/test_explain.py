@@ -214,6 +214,18 @@ def test_deletion_curve_ranks_a_faithful_map_below_random_order():
     assert np.isclose(explain.deletion_auc(np.array([0, 1.0]), np.array([1.0, 0.0])), 0.5)
 
 
+def test_deletion_curves_of_several_maps_equal_one_curve_each():
+    model = quadrant_model(size=16)
+    image = np.random.default_rng(1).random((16, 16, 1)).astype("float32")
+    maps = {"saliency": explain.saliency_map(model, image), "random": explain.random_saliency((16, 16), seed=2)}
+    together = explain.deletion_curves(model, image, maps, steps=8)
+    assert list(together) == ["saliency", "random"]
+    for name, heat in maps.items():
+        fractions, probs = explain.deletion_curve(model, image, heat, steps=8)
+        np.testing.assert_allclose(together[name][0], fractions)
+        np.testing.assert_allclose(together[name][1], probs, atol=1e-6)
+
+
 # ----------------------------------------------------------------------------- sanity checks
 
 
