@@ -108,6 +108,26 @@ def _gradient_fn(model: keras.Model, image_shape: tuple[int, ...]):
 
 
 @functools.lru_cache(maxsize=8)
+def _target_step_fn(model: keras.Model, image_shape: tuple[int, ...]):
+    """A compiled ``(x, y) -> (grad_x of the cross-entropy of y, p(y | x))``: one forward pass for both."""
+    import tensorflow as tf
+
+    scores = _scores(model)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32),
+                                  tf.TensorSpec([None], tf.int32)])
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            logits = scores(x, training=False)
+            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        p = tf.gather(tf.nn.softmax(logits, axis=-1), y, axis=1, batch_dims=1)
+        return tape.gradient(loss, x), p
+
+    return step
+
+
+@functools.lru_cache(maxsize=8)
 def _probabilities_fn(model: keras.Model, image_shape: tuple[int, ...]):
     """A compiled ``x -> softmax(logits(x))`` (a forward pass in graph mode: several times faster on CPU)."""
     import tensorflow as tf
@@ -442,20 +462,20 @@ def fooling_images(model: keras.Model, targets: np.ndarray, image_shape: tuple[i
     shape = (len(targets), *tuple(image_shape))
     x = (rng.uniform(size=shape) if start == "noise" else 0.5 + rng.uniform(-0.05, 0.05, size=shape))
     x = x.astype(np.float32)
-    gradient, probabilities = _gradient_fn(model, x.shape[1:]), _probabilities_fn(model, x.shape[1:])
-
-    def p_target(rows: np.ndarray) -> np.ndarray:
-        probs = np.concatenate([probabilities(x[rows[s]]).numpy() for s in _batches(len(rows), batch_size)])
-        return probs[np.arange(len(rows)), targets[rows]]
-
-    p = p_target(np.arange(len(x)))
+    step_fn = _target_step_fn(model, x.shape[1:])
+    p = np.zeros(len(x))
+    active = np.arange(len(x))
     for _ in progress(range(steps), desc="fooling images"):
-        active = np.flatnonzero(p < confidence)
-        if len(active) == 0:
-            break
         for s in _batches(len(active), batch_size):
             rows = active[s]
-            grad = gradient(x[rows], targets[rows]).numpy()
-            x[rows] = np.clip(x[rows] - alpha * np.sign(grad), 0.0, 1.0)
-        p[active] = p_target(active)
+            grad, p_rows = (a.numpy() for a in step_fn(x[rows], targets[rows]))  # one forward pass
+            p[rows] = p_rows
+            moving = p_rows < confidence               # an image stops once it reaches confidence
+            x[rows[moving]] = np.clip(x[rows[moving]] - alpha * np.sign(grad[moving]), 0.0, 1.0)
+        active = active[p[active] < confidence]
+        if len(active) == 0:
+            break
+    for s in _batches(len(active), batch_size):       # the images that moved on the last step
+        rows = active[s]
+        p[rows] = step_fn(x[rows], targets[rows])[1].numpy()   # the same compiled function: no new trace
     return x, p.astype(np.float64)
