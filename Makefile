@@ -27,7 +27,7 @@ help:
 	@echo "make slides write offline reveal.js slide decks build/slides/NN_*.slides.html from the executed notebooks"
 	@echo "make test-browser  build site and slides, install Chromium, test them and JupyterLab in a headless browser"
 
-# --compile-bytecode: where PYTHONDONTWRITEBYTECODE=1 is set (as on the CI machines) nothing caches .pyc
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE=1 is set (as on these machines) nothing caches .pyc
 # files, and every kernel compiled TensorFlow and Keras again: `import keras` took 11 s instead of 4.5 s.
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) tools/check_platform.py

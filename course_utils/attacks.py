@@ -91,7 +91,8 @@ def _scores(model: keras.Model):
 
 @functools.lru_cache(maxsize=8)  # compile once per model and image shape, not at every call
 def _gradient_fn(model: keras.Model, image_shape: tuple[int, ...]):
-    """A compiled ``(x, y) -> grad_x`` of the cross-entropy on the logits, each example's own gradient."""
+    """A compiled ``(x, y) -> (grad_x, p(y | x))``: the cross-entropy gradient on the logits, each
+    example's own, and the probability of ``y`` from the same forward pass (fooling images use it)."""
     import tensorflow as tf
 
     scores = _scores(model)
@@ -101,30 +102,12 @@ def _gradient_fn(model: keras.Model, image_shape: tuple[int, ...]):
     def gradient(x, y):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=scores(x, training=False))
-        return tape.gradient(loss, x)  # of the sum: each example's own gradient
-
-    return gradient
-
-
-@functools.lru_cache(maxsize=8)
-def _target_step_fn(model: keras.Model, image_shape: tuple[int, ...]):
-    """A compiled ``(x, y) -> (grad_x of the cross-entropy of y, p(y | x))``: one forward pass for both."""
-    import tensorflow as tf
-
-    scores = _scores(model)
-
-    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32),
-                                  tf.TensorSpec([None], tf.int32)])
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
             logits = scores(x, training=False)
             loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
         p = tf.gather(tf.nn.softmax(logits, axis=-1), y, axis=1, batch_dims=1)
-        return tape.gradient(loss, x), p
+        return tape.gradient(loss, x), p  # the gradient of the sum: each example's own
 
-    return step
+    return gradient
 
 
 @functools.lru_cache(maxsize=8)
@@ -164,7 +147,7 @@ def loss_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: 
     """
     x, y = _check_inputs(x, y)
     gradient = _gradient_fn(model, x.shape[1:])
-    return np.concatenate([gradient(x[s], y[s]).numpy() for s in _batches(len(x), batch_size)])
+    return np.concatenate([gradient(x[s], y[s])[0].numpy() for s in _batches(len(x), batch_size)])
 
 
 def fgsm_step(x: np.ndarray, grad: np.ndarray, eps: float, targeted: bool = False) -> np.ndarray:
@@ -254,7 +237,7 @@ def fgsm(model: keras.Model, x: np.ndarray, y: np.ndarray, eps: float | np.ndarr
     gradient = _gradient_fn(model, x.shape[1:])
     x_adv = np.empty_like(x)
     for s in _batches(len(x), batch_size):
-        grad = gradient(x[s], y[s]).numpy()
+        grad = gradient(x[s], y[s])[0].numpy()
         direction = -np.sign(grad) if targeted else np.sign(grad)
         x_adv[s] = np.clip(x[s] + eps[s] * direction, 0.0, 1.0)
     return x_adv
@@ -291,7 +274,7 @@ def pgd(model: keras.Model, x: np.ndarray, y: np.ndarray, eps: float | np.ndarra
             radius = eps[s] * rng.uniform(size=eps[s].shape) ** (1.0 / x0[0].size)
             xa = _project(x0, x0 + radius * direction / _l2(direction), eps[s], norm)
         for _ in range(steps):
-            grad = gradient(xa, y[s]).numpy()
+            grad = gradient(xa, y[s])[0].numpy()
             if targeted:
                 grad = -grad
             step = np.sign(grad) if norm == "linf" else grad / _l2(grad)
@@ -462,7 +445,7 @@ def fooling_images(model: keras.Model, targets: np.ndarray, image_shape: tuple[i
     shape = (len(targets), *tuple(image_shape))
     x = (rng.uniform(size=shape) if start == "noise" else 0.5 + rng.uniform(-0.05, 0.05, size=shape))
     x = x.astype(np.float32)
-    step_fn = _target_step_fn(model, x.shape[1:])
+    step_fn = _gradient_fn(model, x.shape[1:])   # the same compiled function as FGSM and PGD
     p = np.zeros(len(x))
     active = np.arange(len(x))
     for _ in progress(range(steps), desc="fooling images"):
