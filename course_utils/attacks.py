@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from course_utils.models import logits_model
+from course_utils.models import compiled_forward, logits_model
 from course_utils.progress import progress
 
 if TYPE_CHECKING:
@@ -108,20 +108,6 @@ def _gradient_fn(model: keras.Model, image_shape: tuple[int, ...]):
         return tape.gradient(loss, x), p  # the gradient of the sum: each example's own
 
     return gradient
-
-
-@functools.lru_cache(maxsize=8)
-def _probabilities_fn(model: keras.Model, image_shape: tuple[int, ...]):
-    """A compiled ``x -> softmax(logits(x))`` (a forward pass in graph mode: several times faster on CPU)."""
-    import tensorflow as tf
-
-    scores = _scores(model)
-
-    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32)])
-    def probabilities(x):
-        return tf.nn.softmax(scores(x, training=False), axis=-1)
-
-    return probabilities
 
 
 def _l2(a: np.ndarray) -> np.ndarray:
@@ -205,7 +191,7 @@ def random_sign_noise(x: np.ndarray, eps: float, seed: int = 0) -> np.ndarray:
     """
     x = np.asarray(x, dtype=np.float32)
     _check_bound("eps", eps, 0)
-    signs = np.random.default_rng(seed).choice(np.array([-1.0, 1.0]), size=x.shape)
+    signs = 2 * np.random.default_rng(seed).integers(0, 2, size=x.shape, dtype=np.int8) - 1   # +-1
     return np.clip(x + eps * signs, 0.0, 1.0).astype(np.float32)
 
 
@@ -218,8 +204,8 @@ def predicted_labels(model: keras.Model, x: np.ndarray, batch_size: int = 256) -
     Usage: ``x_adv = fgsm(model, x, predicted_labels(model, x), eps=0.1)``.
     """
     x = np.asarray(x, dtype=np.float32)
-    scores = _scores(model)
-    return np.concatenate([np.argmax(np.asarray(scores(x[s], training=False)), axis=-1)
+    forward = compiled_forward(model, x.shape[1:])
+    return np.concatenate([np.argmax(forward(x[s])[0].numpy(), axis=-1)
                            for s in _batches(len(x), batch_size)]).astype(np.int32)
 
 
@@ -284,14 +270,19 @@ def pgd(model: keras.Model, x: np.ndarray, y: np.ndarray, eps: float | np.ndarra
 
 
 @functools.lru_cache(maxsize=8)
-def _cw_gradient_fn(model: keras.Model, image_shape: tuple[int, ...], confidence: float, targeted: bool):
-    """A compiled ``(w, x0, y, c) -> (grad_w of the C&W objective, x_adv, ||x_adv - x0||^2, margin)``."""
+def _cw_adam_fn(model: keras.Model, image_shape: tuple[int, ...], confidence: float, targeted: bool):
+    """A compiled run of ``steps`` Adam steps on the C&W objective for one value of c per example.
+
+    ``(w0, x0, y, c, steps, lr, best_l2, best) -> (best_l2, best, fooled)``: the smallest squared L2
+    of a successful iterate so far and that iterate, and whether any iterate of this run succeeded.
+    The whole loop runs in the graph (one call per value of c, not one per step).
+    """
     import tensorflow as tf
 
     scores = _scores(model)
     images, vector = tf.TensorSpec([None, *image_shape], tf.float32), tf.TensorSpec([None], tf.float32)
+    scalar_int, scalar = tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32)
 
-    @tf.function(input_signature=[images, images, tf.TensorSpec([None], tf.int32), vector])
     def objective_grad(w, x0, y, c):
         with tf.GradientTape() as tape:
             tape.watch(w)
@@ -305,25 +296,35 @@ def _cw_gradient_fn(model: keras.Model, image_shape: tuple[int, ...], confidence
             loss = tf.reduce_sum(l2 + c * tf.maximum(margin, -confidence))  # f6 of the paper
         return tape.gradient(loss, w), x_adv, l2, margin
 
-    return objective_grad
-
-
-def _cw_batch(objective_grad, x0: np.ndarray, y: np.ndarray, confidence: float, c: float, steps: int,
-              binary_search_steps: int, lr: float) -> tuple[np.ndarray, np.ndarray]:
-    w0 = np.arctanh(np.clip(2.0 * x0 - 1.0, -1 + 1e-6, 1 - 1e-6)).astype(np.float32)  # finite at 0 and 1
-    lower, upper, const = np.zeros(len(x0)), np.full(len(x0), np.inf), np.full(len(x0), float(c))
-    best_l2, best = np.full(len(x0), np.inf), x0.copy()
-    for _ in range(binary_search_steps):
-        w, m, v, fooled = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), np.zeros(len(x0), dtype=bool)
-        for t in range(1, steps + 1):
-            grad, x_adv, l2, margin = (a.numpy() for a in objective_grad(w, x0, y, const.astype(np.float32)))
+    @tf.function(input_signature=[images, images, tf.TensorSpec([None], tf.int32), vector, scalar_int,
+                                  scalar, vector, images])
+    def run(w0, x0, y, c, steps, lr, best_l2, best):
+        w, m, v = w0, tf.zeros_like(w0), tf.zeros_like(w0)
+        fooled = tf.zeros(tf.shape(y), tf.bool)
+        for t in tf.range(1, steps + 1):
+            grad, x_adv, l2, margin = objective_grad(w, x0, y, c)
             success = margin < -confidence  # at the iterate the gradient was taken at
             closer = success & (l2 < best_l2)
-            best_l2[closer], best[closer] = l2[closer], x_adv[closer]
-            fooled |= success
+            best_l2 = tf.where(closer, l2, best_l2)
+            best = tf.where(closer[:, None, None, None], x_adv, best)
+            fooled = fooled | success
             m = 0.9 * m + 0.1 * grad  # Adam (Kingma & Ba 2015) on w, as in the paper
-            v = 0.999 * v + 0.001 * grad ** 2
-            w = (w - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)).astype(np.float32)
+            v = 0.999 * v + 0.001 * tf.square(grad)
+            step = tf.cast(t, tf.float32)
+            w = w - lr * (m / (1 - 0.9 ** step)) / (tf.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
+        return best_l2, best, fooled
+
+    return run
+
+
+def _cw_batch(run, x0: np.ndarray, y: np.ndarray, c: float, steps: int, binary_search_steps: int,
+              lr: float) -> tuple[np.ndarray, np.ndarray]:
+    w0 = np.arctanh(np.clip(2.0 * x0 - 1.0, -1 + 1e-6, 1 - 1e-6)).astype(np.float32)  # finite at 0 and 1
+    lower, upper, const = np.zeros(len(x0)), np.full(len(x0), np.inf), np.full(len(x0), float(c))
+    best_l2, best = np.full(len(x0), np.inf, dtype=np.float32), x0.copy()
+    for _ in range(binary_search_steps):
+        best_l2, best, fooled = (a.numpy() for a in run(w0, x0, y, const.astype(np.float32), steps, lr,
+                                                        best_l2, best))
         upper = np.where(fooled, np.minimum(upper, const), upper)
         lower = np.where(fooled, lower, np.maximum(lower, const))
         const = np.where(np.isfinite(upper), (lower + upper) / 2, const * 10)
@@ -351,11 +352,10 @@ def carlini_wagner_l2(model: keras.Model, x: np.ndarray, y: np.ndarray, confiden
     _check_bound("lr", lr, 0, inclusive=False)
     _check_bound("steps", steps, 1)
     _check_bound("binary_search_steps", binary_search_steps, 1)
-    objective_grad = _cw_gradient_fn(model, x.shape[1:], float(confidence), bool(targeted))
+    run = _cw_adam_fn(model, x.shape[1:], float(confidence), bool(targeted))
     x_adv, success = np.empty_like(x), np.zeros(len(x), dtype=bool)
     for s in _batches(len(x), batch_size):
-        x_adv[s], success[s] = _cw_batch(objective_grad, x[s], y[s], confidence, c, steps,
-                                         binary_search_steps, lr)
+        x_adv[s], success[s] = _cw_batch(run, x[s], y[s], c, steps, binary_search_steps, lr)
     return (x_adv, success) if return_success else x_adv
 
 

@@ -9,6 +9,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -164,6 +165,41 @@ def logits_model(model, layer_name: str = "logits"):
         return model
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs   # called with a plain tensor
     return keras.Model(inputs, model.get_layer(layer_name).output, name=f"{model.name}_logits")
+
+
+@functools.lru_cache(maxsize=8)   # one trace per model and image shape
+def compiled_forward(model, image_shape: tuple[int, ...]):
+    """A compiled ``x -> (logits, softmax(logits))`` for batches of images of ``image_shape``.
+
+    A forward pass in graph mode is several times faster on a CPU than an eager ``model(x)`` when
+    it is called often (EfficientNet-Lite0 on one photo: about 0.02 s against 0.2 s, after a trace
+    of about 0.5 s). Models without a ``logits`` layer are taken to output logits already.
+    Usage: ``logits, probs = compiled_forward(model, (28, 28, 1))(x)``.
+    """
+    import keras
+    import tensorflow as tf
+
+    scores = logits_model(model)
+    if len(scores.inputs) == 1:   # one input tensor, not a list: quiet when called on a tensor
+        scores = keras.Model(scores.inputs[0], scores.outputs[0])
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32)])
+    def forward(x):
+        logits = scores(x, training=False)
+        return logits, tf.nn.softmax(logits, axis=-1)
+
+    return forward
+
+
+def probabilities(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """The model's class probabilities (softmax of its logits), ``(N, classes)``, by a compiled pass.
+
+    The same numbers as ``model(x, training=False)`` (lessons 08-10), faster when called often.
+    Usage: ``p = probabilities(imagenet, x_cat[None])[0]``.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    forward = compiled_forward(model, tuple(x.shape[1:]))
+    return np.concatenate([forward(x[i:i + batch_size])[1].numpy() for i in range(0, len(x), batch_size)])
 
 
 def cosine_schedule(total_steps: int, peak_lr: float, warmup_fraction: float = 0.1):

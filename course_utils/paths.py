@@ -29,7 +29,7 @@ def cache_dir() -> Path:
     """The course's own cache (converted weights, the measured machine speed):
     ``$XDG_CACHE_HOME/course_utils`` or ``~/.cache/course_utils``; created on first use.
 
-    Usage: ``cache_dir() / "efficientnet_lite0.weights.h5"``.
+    Usage: ``cache_dir() / "efficientnet_lite0_imagenet.npz"``.
     """
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser()
     path = base / "course_utils"

@@ -29,6 +29,7 @@ from course_utils.attacks import (
     to_tanh_space,
 )
 from course_utils.data import load_digits
+from course_utils.models import probabilities
 
 TOL = 1e-6
 
@@ -131,6 +132,18 @@ def test_fgsm_and_pgd_match_an_independent_numpy_implementation():
         # float32 rounding in Keras is ~1e-7 here: a gradient entry this far from 0 has a sure sign
         assert smallest_gradient > 1e-5, "a gradient entry too close to 0 would make sign() fragile"
         np.testing.assert_allclose(mine, reference, atol=1e-5, err_msg=str(kwargs))
+
+
+def test_probabilities_are_the_softmax_of_the_logits_in_batches():
+    rng = np.random.default_rng(3)
+    w, b = rng.normal(size=(16, 3)), rng.normal(size=3)
+    x = rng.uniform(size=(23, 4, 4, 1)).astype(np.float32)
+    logits = x.reshape(23, -1) @ w + b
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    model = linear_model(w, b)
+    np.testing.assert_allclose(probabilities(model, x, batch_size=5), expected, atol=1e-5)
+    np.testing.assert_allclose(probabilities(model, x), np.asarray(model(x)), atol=1e-6)
 
 
 def test_adversarial_training_helpers_match_numpy():

@@ -61,7 +61,7 @@ def test_class_index_is_rebuilt_offline_with_keras_md5(tmp_path, monkeypatch):
 def test_weights_are_converted_once_then_loaded_from_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     first = pretrained.imagenet_model()
-    cached = tmp_path / "course_utils" / "efficientnet_lite0_imagenet.weights.h5"
+    cached = tmp_path / "course_utils" / "efficientnet_lite0_imagenet.npz"
     assert cached.is_file()
     import course_utils.torch_weights as tw
 
@@ -76,6 +76,20 @@ def test_weights_are_converted_once_then_loaded_from_cache(tmp_path, monkeypatch
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     third = pretrained.imagenet_model()
     assert np.array_equal(third.get_layer("logits").get_weights()[0], w1)
+
+
+def test_cache_lacking_weights_is_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cached = tmp_path / "course_utils" / "efficientnet_lite0_imagenet.npz"
+    cached.parent.mkdir(parents=True)
+    with open(cached, "wb") as f:
+        np.savez(f, **{"stem_conv/kernel": np.zeros((3, 3, 3, 32), np.float32)})
+    from course_utils.paths import sha256_of
+
+    cached.with_suffix(".sha256").write_text(f"{pretrained.WEIGHTS_SHA256} {sha256_of(cached)}\n")
+    with pytest.raises(pretrained.WeightsError, match="lacks 246 weights") as error:
+        pretrained.imagenet_model()
+    assert "\n" not in str(error.value)
 
 
 def test_wrong_weights_file_is_refused(tmp_path, monkeypatch):

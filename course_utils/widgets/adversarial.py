@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils.attacks import fgsm_step, loss_gradient
+from course_utils.models import probabilities
 from course_utils.plots import figure_png
 
 
@@ -37,7 +38,7 @@ def gradient_sign(model, x: np.ndarray, label: int) -> np.ndarray:
 
 
 def _probabilities(model, x: np.ndarray) -> np.ndarray:
-    return np.asarray(model(np.asarray(x, dtype=np.float32)[None], training=False))[0]
+    return probabilities(model, np.asarray(x, dtype=np.float32)[None])[0]   # compiled: a slider moves fast
 
 
 def _show(ax, image: np.ndarray, title: str) -> None:
