@@ -322,7 +322,7 @@ def _cw_batch(run, x0: np.ndarray, y: np.ndarray, c: float, steps: int, binary_s
     w0 = np.arctanh(np.clip(2.0 * x0 - 1.0, -1 + 1e-6, 1 - 1e-6)).astype(np.float32)  # finite at 0 and 1
     lower, upper, const = np.zeros(len(x0)), np.full(len(x0), np.inf), np.full(len(x0), float(c))
     best_l2, best = np.full(len(x0), np.inf, dtype=np.float32), x0.copy()
-    for _ in range(binary_search_steps):
+    for _ in progress(range(binary_search_steps), desc="C&W, values of c"):
         best_l2, best, fooled = (a.numpy() for a in run(w0, x0, y, const.astype(np.float32), steps, lr,
                                                         best_l2, best))
         upper = np.where(fooled, np.minimum(upper, const), upper)
