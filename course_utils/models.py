@@ -180,7 +180,7 @@ def compiled_forward(model, image_shape: tuple[int, ...]):
     import tensorflow as tf
 
     scores = logits_model(model)
-    if len(scores.inputs) == 1:   # one input tensor, not a list: quiet when called on a tensor
+    if len(getattr(scores, "inputs", None) or ()) == 1:   # one input tensor, not a list: quiet on a tensor
         scores = keras.Model(scores.inputs[0], scores.outputs[0])
 
     @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32)])

@@ -144,6 +144,10 @@ def test_probabilities_are_the_softmax_of_the_logits_in_batches():
     model = linear_model(w, b)
     np.testing.assert_allclose(probabilities(model, x, batch_size=5), expected, atol=1e-5)
     np.testing.assert_allclose(probabilities(model, x), np.asarray(model(x)), atol=1e-6)
+    plain = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    scores = np.asarray(plain(x))      # no "logits" layer: the outputs are taken as the logits
+    softmax = np.exp(scores - scores.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(probabilities(plain, x), softmax / softmax.sum(axis=1, keepdims=True), atol=1e-6)
 
 
 def test_adversarial_training_helpers_match_numpy():
