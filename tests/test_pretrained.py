@@ -60,9 +60,12 @@ def test_class_index_is_rebuilt_offline_with_keras_md5(tmp_path, monkeypatch):
 
 def test_weights_are_converted_once_then_loaded_from_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    legacy = tmp_path / "course_utils" / "efficientnet_lite0_imagenet.weights.h5"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"an earlier version's cache")
     first = pretrained.imagenet_model()
     cached = tmp_path / "course_utils" / "efficientnet_lite0_imagenet.npz"
-    assert cached.is_file()
+    assert cached.is_file() and not legacy.exists()
     import course_utils.torch_weights as tw
 
     def refuse(path):
