@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from course_utils.models import compiled_forward, logits_model
+from course_utils.models import compiled_forward, scores_model
 from course_utils.progress import progress
 
 if TYPE_CHECKING:
@@ -79,23 +79,13 @@ def _batches(n: int, batch_size: int) -> list[slice]:
     return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
 
 
-def _scores(model: keras.Model):
-    """The logits sub-model, rebuilt with a single (not list) input so calling it on a tensor is quiet."""
-    import keras
-
-    scores = logits_model(model)
-    if len(getattr(scores, "inputs", None) or ()) == 1:
-        scores = keras.Model(scores.inputs[0], scores.outputs[0])
-    return scores
-
-
 @functools.lru_cache(maxsize=8)  # compile once per model and image shape, not at every call
 def _gradient_fn(model: keras.Model, image_shape: tuple[int, ...]):
     """A compiled ``(x, y) -> (grad_x, p(y | x))``: the cross-entropy gradient on the logits, each
     example's own, and the probability of ``y`` from the same forward pass (fooling images use it)."""
     import tensorflow as tf
 
-    scores = _scores(model)
+    scores = scores_model(model)
 
     @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32),
                                   tf.TensorSpec([None], tf.int32)])
@@ -279,7 +269,7 @@ def _cw_adam_fn(model: keras.Model, image_shape: tuple[int, ...], confidence: fl
     """
     import tensorflow as tf
 
-    scores = _scores(model)
+    scores = scores_model(model)
     images, vector = tf.TensorSpec([None, *image_shape], tf.float32), tf.TensorSpec([None], tf.float32)
     scalar_int, scalar = tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32)
 

@@ -167,6 +167,20 @@ def logits_model(model, layer_name: str = "logits"):
     return keras.Model(inputs, model.get_layer(layer_name).output, name=f"{model.name}_logits")
 
 
+def scores_model(model):
+    """:func:`logits_model` with a single input tensor (not a list), so that calling it on a tensor
+    inside a ``tf.function`` is quiet; the attacks of lessons 09-10 differentiate it.
+
+    Usage: ``logits = scores_model(fashion_cnn())(x, training=False)``.
+    """
+    import keras
+
+    scores = logits_model(model)
+    if len(getattr(scores, "inputs", None) or ()) == 1:
+        scores = keras.Model(scores.inputs[0], scores.outputs[0])
+    return scores
+
+
 @functools.lru_cache(maxsize=8)   # one trace per model and image shape
 def compiled_forward(model, image_shape: tuple[int, ...]):
     """A compiled ``x -> (logits, softmax(logits))`` for batches of images of ``image_shape``.
@@ -176,12 +190,9 @@ def compiled_forward(model, image_shape: tuple[int, ...]):
     of about 0.5 s). Models without a ``logits`` layer are taken to output logits already.
     Usage: ``logits, probs = compiled_forward(model, (28, 28, 1))(x)``.
     """
-    import keras
     import tensorflow as tf
 
-    scores = logits_model(model)
-    if len(getattr(scores, "inputs", None) or ()) == 1:   # one input tensor, not a list: quiet on a tensor
-        scores = keras.Model(scores.inputs[0], scores.outputs[0])
+    scores = scores_model(model)
 
     @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32)])
     def forward(x):
