@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 
 from course_utils import config
@@ -20,6 +24,27 @@ def test_seed_everything_repeats_numpy_and_keras():
     config.seed_everything(3)
     b, kb = np.random.rand(3), keras.random.uniform((3,)).numpy()
     assert np.array_equal(a, b) and np.array_equal(ka, kb)
+
+
+FREEZE_PROBE = """
+import gc, sys
+from course_utils import config
+before = gc.get_freeze_count()
+config.seed_everything(0)
+frozen = gc.get_freeze_count()
+models = [[i] for i in range(10_000)]          # made after the first call: must stay collectable
+config.seed_everything(1)
+print(before, frozen, gc.get_freeze_count(), gc.isenabled(), "keras" in sys.modules)
+"""
+
+
+def test_first_seed_everything_freezes_the_imports_once():
+    out = subprocess.run([sys.executable, "-c", FREEZE_PROBE], capture_output=True, text=True, check=True,
+                         env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"}).stdout.split()
+    before, frozen, later = (int(n) for n in out[:3])
+    assert before == 0 and frozen > 100_000      # Keras and TensorFlow: hundreds of thousands of objects
+    assert later == frozen                       # the second call froze nothing new
+    assert out[3:] == ["True", "True"]           # the collector is back on; Keras was imported
 
 
 def test_presenter_switch_follows_the_environment_and_set_presenter(monkeypatch, capsys):
