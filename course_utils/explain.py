@@ -27,6 +27,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -83,9 +84,23 @@ def _scores(model):   # the symbolic class scores before the softmax
     return logits_model(model).outputs[0]
 
 
+@functools.lru_cache(maxsize=4)   # one trace per model and image shape
+def _compiled_call(model, image_shape: tuple[int, ...]):
+    """``model(x, training=False)`` compiled for batches of any size. Eagerly, each new batch size
+    costs EfficientNet-Lite0 seconds on a CPU (27 images: 2.5 s the first time, 0.47 s after);
+    compiled, 0.9 s with the trace, 0.24 s after (lesson 08's occlusion and deletion batches)."""
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], model.inputs[0].dtype)])
+    def call(x):
+        return model(x, training=False)
+
+    return call
+
+
 def _probabilities(model, batch: np.ndarray, batch_size: int) -> np.ndarray:
-    return np.concatenate([np.asarray(model(batch[i:i + batch_size], training=False))
-                           for i in range(0, len(batch), batch_size)])
+    call = _compiled_call(model, tuple(batch.shape[1:]))
+    return np.concatenate([np.asarray(call(batch[i:i + batch_size])) for i in range(0, len(batch), batch_size)])
 
 
 def saliency_map(model, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
