@@ -88,7 +88,9 @@ def _scores(model):   # the symbolic class scores before the softmax
 def _compiled_call(model, image_shape: tuple[int, ...]):
     """``model(x, training=False)`` compiled for batches of any size. Eagerly, each new batch size
     costs EfficientNet-Lite0 seconds on a CPU (27 images: 2.5 s the first time, 0.47 s after);
-    compiled, 0.9 s with the trace, 0.24 s after (lesson 08's occlusion and deletion batches)."""
+    compiled, 0.9 s with the trace, 0.24 s after (lesson 08's occlusion and deletion batches).
+    Not :func:`course_utils.models.compiled_forward`: that one takes the softmax of the ``logits``
+    layer, while here a probability is the model's own output (this module's convention)."""
     import tensorflow as tf
 
     @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], model.inputs[0].dtype)])
