@@ -127,6 +127,29 @@ def array_problem(out: Any, expected_shape: tuple[int, ...], what: str = "") -> 
     return None
 
 
+def close(got: Any, expected: Any, rtol: float = 1e-5, atol: float = 1e-7) -> bool:
+    """Same shape and ``np.allclose(got, expected, rtol, atol)``: a validator's "this is the answer" test.
+
+    Usage: ``if close(got, expected): return None``.
+    """
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol))
+
+
+def first_fault(got: Any, faults: Sequence[tuple[Any, str]], rtol: float = 1e-5, atol: float = 1e-7) -> str | None:
+    """The message of the first known mistake whose output ``got`` reproduces (by :func:`close`), else ``None``.
+
+    A wrong version whose output is not finite (it overflowed) never matches.
+    Usage: ``fault = first_fault(got, [(x + grad, "use the sign of the gradient"), ...])``.
+    """
+    for wrong, message in faults:
+        with np.errstate(all="ignore"):
+            wrong = np.asarray(wrong, dtype=np.float64)
+        if np.all(np.isfinite(wrong)) and close(got, wrong, rtol, atol):
+            return message
+    return None
+
+
 @dataclass
 class Case:
     """One test case: the arguments, the expected value (optional), and a hint shown when it fails.

@@ -15,10 +15,12 @@ Usage::
 
 from __future__ import annotations
 
-import gc
 import os
 import random
 from typing import TypeVar
+
+import keras
+import numpy as np
 
 T = TypeVar("T")
 
@@ -82,50 +84,12 @@ def use_shipped(what: str = "the shipped weights") -> bool:
     return False
 
 
-_imports_frozen = False   # set by the first call of _import_keras
-
-
-def _import_keras():
-    """Import Keras (and TensorFlow); the first call also takes the imports out of the collector's sight.
-
-    The import makes about 400,000 objects that live as long as the process (modules, classes,
-    functions) and almost no garbage, yet Python's cyclic garbage collector scans all of them at
-    every full collection: six times during the import, then again whenever a model is built or
-    traced (0.1-0.4 s each; 1.4 s of lesson 09's quick run). So the first call imports with the
-    collector paused and ``gc.freeze()``s what is alive into the permanent generation, which later
-    collections skip (objects alive then are never collected, so call it before building models,
-    as every lesson's first cell does). Everything made afterwards is collected as usual.
-    """
-    global _imports_frozen
-    if _imports_frozen:
-        import keras
-
-        return keras
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        import keras
-    finally:
-        gc.freeze()
-        _imports_frozen = True
-        if collecting:
-            gc.enable()
-    return keras
-
-
 def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and Keras (TensorFlow) so a run can be repeated.
 
-    The first call imports Keras the fast way (:func:`_import_keras`).
     Usage: ``seed_everything(42)``.
     """
-    import importlib.util
-    import sys
-
-    import numpy as np
-
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
-    if "keras" in sys.modules or importlib.util.find_spec("keras") is not None:
-        _import_keras().utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)

@@ -11,3 +11,14 @@ line why it cannot.
 
 Usage: ``from course_utils.widgets.perceptron import perceptron_boundary_widget``.
 """
+
+from __future__ import annotations
+
+
+def failure(what: str, exc: BaseException, width: int = 100) -> str:
+    """The one bold line a demo shows instead of a traceback: ``Could not <what> (<Error>: <first line>).``
+
+    Usage: ``except Exception as exc: status.value = failure("draw this setting", exc)``.
+    """
+    first = (str(exc).splitlines() or [""])[0][:width]
+    return f"<b>Could not {what} ({type(exc).__name__}: {first}).</b>"
