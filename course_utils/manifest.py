@@ -1,8 +1,9 @@
 """The manifest of shipped files: each trained weight file's SHA-256 and measured numbers.
 
 ``course_utils/shipped/manifest.json`` maps a file name to its entry. The training tools write
-it (:func:`write_entry`); the loaders read it (:func:`verified_path`), so a hash or an
-accuracy is stated in one place and never copied into source code.
+it (``tools/shipping.py``); the package reads it, through :func:`read_manifest` only, and loads a
+shipped file only through :func:`verified_path` (weights: :func:`load_weights`; records:
+:func:`read_json`), so a hash or an accuracy is stated in one place and never copied into source code.
 
 An entry::
 
@@ -12,20 +13,19 @@ An entry::
 
 Usage::
 
-    from course_utils.manifest import verified_path, metric
-    model.load_weights(verified_path("fashion_cnn.weights.h5"))
+    from course_utils.manifest import load_weights, metric, read_json
+    load_weights(model, "fashion_cnn.weights.h5")          # SHA-256 checked first
+    history = read_json("fashion_cnn.history.json")
     metric("fashion_cnn.weights.h5", "test_accuracy")   # 0.9258
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 import json
-import os
-import time
 from pathlib import Path
 from typing import Any
+
+import keras
 
 from course_utils.paths import sha256_of, shipped_dir
 
@@ -94,57 +94,22 @@ def spread(values: list[float], seeds: list[int]) -> dict[str, Any]:
             "seeds": list(seeds)}
 
 
-@contextlib.contextmanager
-def _locked(path: Path, timeout_s: float = 120.0):
-    """Hold ``path.lock`` (created exclusively, so it works on every OS) while the manifest is rewritten.
+def load_weights(model: keras.Model, name: str, weights: str | Path | None = "shipped") -> keras.Model:
+    """Load weights into ``model``: ``"shipped"`` loads the shipped file ``name`` after checking its
+    SHA-256; a path loads that file (not verified); ``None`` leaves the model as it is. Returns ``model``.
 
-    Two training tools finishing at the same moment would otherwise both read the manifest and the
-    second write would drop the first one's entry. A lock older than ``timeout_s`` is taken as stale.
+    Usage: ``load_weights(build_fashion_cnn(), "fashion_cnn.weights.h5")``.
     """
-    lock = path.with_name(path.name + ".lock")
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            if time.monotonic() > deadline:
-                lock.unlink(missing_ok=True)       # stale: its writer died
-                deadline = time.monotonic() + timeout_s
-            time.sleep(0.05)
-    try:
-        yield
-    finally:
-        os.close(fd)
-        lock.unlink(missing_ok=True)
+    if weights == "shipped":
+        model.load_weights(verified_path(name))
+    elif weights is not None:
+        model.load_weights(str(weights))
+    return model
 
 
-def write_entry(name: str, made_by: str, metrics: dict[str, float],
-                spreads: dict[str, dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
-    """Hash the shipped file ``name`` and write (or replace) its entry; keeps the other entries.
+def read_json(name: str) -> Any:
+    """A shipped JSON record (a training history, a comparison table), after checking its SHA-256.
 
-    Usage: ``write_entry("fashion_cnn.weights.h5", "tools/train_fashion_cnn.py", {"test_accuracy": 0.9258})``.
+    Usage: ``read_json("fashion_cnn.history.json")["history"]["val_accuracy"]``.
     """
-    path = shipped_dir() / name
-    with _locked(manifest_path()):
-        return _write_entry_unlocked(name, path, made_by, metrics, spreads, extra)
-
-
-def _write_entry_unlocked(name: str, path: Path, made_by: str, metrics: dict[str, float],
-                          spreads: dict[str, dict[str, Any]] | None, extra: dict[str, Any]) -> dict[str, Any]:
-    try:
-        entries = read_manifest()
-    except WeightsFileError:
-        entries = {}
-    new = {"sha256": sha256_of(path), "bytes": path.stat().st_size, "made_by": made_by,
-           "date": datetime.date.today().isoformat(),
-           "metrics": {k: round(float(v), 4) for k, v in metrics.items()}}
-    if spreads:
-        new["spread"] = spreads
-    new.update(extra)
-    entries[name] = new
-    target = manifest_path()
-    partial = target.with_name(target.name + ".partial")
-    partial.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(partial, target)          # readers see the old file or the new one, never half of it
-    return new
+    return json.loads(verified_path(name).read_text(encoding="utf-8"))

@@ -9,12 +9,13 @@ Usage::
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
+import keras
 import numpy as np
+from keras import layers
 
-from course_utils.manifest import metric, verified_path
+from course_utils.manifest import load_weights, metric, read_json, verified_path
 
 FASHION_CNN_FILE = "fashion_cnn.weights.h5"   # in course_utils/shipped/, hash in its manifest.json
 FASHION_CNN_HISTORY_FILE = "fashion_cnn.history.json"   # its training history and lesson 05's comparison
@@ -36,9 +37,7 @@ def fashion_cnn_history() -> dict:
     comparison models by name: ``parameters``, ``epochs``, ``n_train``, ``seconds_per_epoch``,
     ``test_accuracy``). Usage: ``training_curves(fashion_cnn_history()["history"])``.
     """
-    import json
-
-    return json.loads(verified_path(FASHION_CNN_HISTORY_FILE).read_text(encoding="utf-8"))
+    return read_json(FASHION_CNN_HISTORY_FILE)
 
 
 def preprocess(images: np.ndarray) -> np.ndarray:
@@ -53,8 +52,6 @@ def preprocess(images: np.ndarray) -> np.ndarray:
 
 
 def _conv_block(x, filters: int, name: str):
-    from keras import layers
-
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
     x = layers.BatchNormalization(name=f"{name}_bn")(x)
     x = layers.ReLU(name=f"{name}_relu")(x)
@@ -78,9 +75,6 @@ def build_mlp():
 
     Usage: ``build_mlp().count_params()  # 235,146``.
     """
-    import keras
-    from keras import layers
-
     return keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
                              layers.Dense(256, activation="relu"), layers.Dense(128, activation="relu"),
                              layers.Dense(10, activation="softmax")], name="mlp")
@@ -91,9 +85,6 @@ def build_classic_convnet():
 
     Usage: ``build_classic_convnet().count_params()  # 1,199,882``.
     """
-    import keras
-    from keras import layers
-
     return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(32, 3, activation="relu"),
                              layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(),
                              layers.Dropout(0.25), layers.Flatten(), layers.Dense(128, activation="relu"),
@@ -109,9 +100,6 @@ def build_fashion_cnn(widths: tuple[int, ...] = FASHION_CNN_WIDTHS, dense: int =
     ``keras.Model(m.input, m.get_layer("logits").output)`` gives the logits.
     Usage: ``model = build_fashion_cnn()``.
     """
-    import keras
-    from keras import layers
-
     inputs = keras.Input((28, 28, 1), name="image")
     x = inputs
     for i, filters in enumerate(widths):      # 28x28 -> 14x14 -> 7x7 -> 3x3
@@ -134,17 +122,12 @@ def fashion_cnn(weights: str | Path | None = "shipped", compile: bool = True):
     A missing or damaged shipped file raises ``manifest.WeightsFileError`` with one line.
     Usage: ``model = fashion_cnn()``; ``model.evaluate(preprocess(x_test), y_test)``.
     """
-    return _with_weights(build_fashion_cnn(), FASHION_CNN_FILE, weights, compile)
+    return _loaded(build_fashion_cnn(), FASHION_CNN_FILE, weights, compile)
 
 
-def _with_weights(model, shipped_file: str, weights: str | Path | None, compile: bool):
-    """Load ``weights`` into ``model`` ("shipped": ``shipped_file``, SHA-256 checked) and compile it."""
-    import keras
-
-    if weights == "shipped":
-        model.load_weights(verified_path(shipped_file))
-    elif weights is not None:
-        model.load_weights(str(weights))
+def _loaded(model: keras.Model, shipped_file: str, weights: str | Path | None, compile: bool) -> keras.Model:
+    """``model`` with ``weights`` loaded (:func:`course_utils.manifest.load_weights`), compiled for evaluation."""
+    load_weights(model, shipped_file, weights)
     if compile:
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
@@ -158,8 +141,6 @@ def logits_model(model, layer_name: str = "logits"):
     that layer; otherwise ``model`` is assumed to output logits already and is returned as is.
     Usage: ``scores = logits_model(fashion_cnn())(x)``.
     """
-    import keras
-
     names = {layer.name for layer in model.layers}
     if layer_name not in names:
         return model
@@ -173,86 +154,10 @@ def scores_model(model):
 
     Usage: ``logits = scores_model(fashion_cnn())(x, training=False)``.
     """
-    import keras
-
     scores = logits_model(model)
     if len(getattr(scores, "inputs", None) or ()) == 1:
         scores = keras.Model(scores.inputs[0], scores.outputs[0])
     return scores
-
-
-@functools.lru_cache(maxsize=8)   # one trace per model and image shape
-def compiled_forward(model, image_shape: tuple[int, ...]):
-    """A compiled ``x -> (logits, softmax(logits))`` for batches of images of ``image_shape``.
-
-    A forward pass in graph mode is several times faster on a CPU than an eager ``model(x)`` when
-    it is called often (EfficientNet-Lite0 on one photo: about 0.02 s against 0.2 s, after a trace
-    of about 0.5 s). Models without a ``logits`` layer are taken to output logits already.
-    Usage: ``logits, probs = compiled_forward(model, (28, 28, 1))(x)``.
-    """
-    import tensorflow as tf
-
-    scores = scores_model(model)
-
-    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.float32)])
-    def forward(x):
-        logits = scores(x, training=False)
-        return logits, tf.nn.softmax(logits, axis=-1)
-
-    return forward
-
-
-def probabilities(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """The model's class probabilities (softmax of its logits), ``(N, classes)``, by a compiled pass.
-
-    The same numbers as ``model(x, training=False)`` (lessons 08-10), faster when called often.
-    Usage: ``p = probabilities(imagenet, x_cat[None])[0]``.
-    """
-    x = np.asarray(x, dtype=np.float32)
-    forward = compiled_forward(model, tuple(x.shape[1:]))
-    return np.concatenate([forward(x[i:i + batch_size])[1].numpy() for i in range(0, len(x), batch_size)])
-
-
-def cosine_schedule(total_steps: int, peak_lr: float, warmup_fraction: float = 0.1):
-    """Linear warm-up to ``peak_lr`` over the first steps, then cosine decay to 1 % of it.
-
-    Usage: ``keras.optimizers.Adam(cosine_schedule(epochs * steps_per_epoch, 3e-3))``.
-    """
-    import keras
-
-    warmup = max(1, int(total_steps * warmup_fraction))
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=peak_lr / 10, decay_steps=max(1, total_steps - warmup), alpha=0.01,
-        warmup_target=peak_lr, warmup_steps=warmup)
-
-
-def train_fashion_cnn(x_train: np.ndarray, y_train: np.ndarray, validation_data=None, epochs: int | None = None,
-                      callbacks=(), verbose: int = 2):
-    """Train a fresh :func:`build_fashion_cnn` with the lesson 05 recipe; returns ``(model, history)``.
-
-    Recipe: Adam, cosine schedule with warm-up, batch 128, random horizontal flips,
-    early stopping on the validation accuracy when validation data is given.
-    Usage: ``model, history = train_fashion_cnn(preprocess(x), y, (preprocess(xv), yv))``.
-    """
-    import math
-
-    import keras
-
-    recipe = FASHION_CNN_RECIPE
-    epochs = epochs or recipe["epochs"]
-    model = build_fashion_cnn()
-    trainer = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.RandomFlip("horizontal"), model])
-    steps = epochs * math.ceil(len(x_train) / recipe["batch_size"])
-    trainer.compile(optimizer=keras.optimizers.Adam(cosine_schedule(steps, recipe["peak_lr"], recipe["warmup_fraction"])),
-                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    callbacks = list(callbacks)
-    if validation_data is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=3, restore_best_weights=True))
-    history = trainer.fit(x_train, y_train, batch_size=recipe["batch_size"], epochs=epochs,
-                          validation_data=validation_data, callbacks=callbacks, verbose=verbose)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model, history
 
 
 # Lesson 10's robust CNN: the lesson 05 architecture trained by PGD adversarial training
@@ -274,7 +179,7 @@ def robust_fashion_cnn(weights: str | Path | None = "shipped", compile: bool = T
     Usage: ``robust = robust_fashion_cnn()``; ``robust.evaluate(preprocess(x_test), y_test)``.
     """
     model = build_fashion_cnn(dropout=ROBUST_FASHION_CNN_RECIPE["dropout"])
-    return _with_weights(model, ROBUST_FASHION_CNN_FILE, weights, compile)
+    return _loaded(model, ROBUST_FASHION_CNN_FILE, weights, compile)
 
 
 def robust_fashion_cnn_history() -> dict:
@@ -285,9 +190,7 @@ def robust_fashion_cnn_history() -> dict:
     ``seed``, ``recipe``, ``test`` (the kept seed's test accuracies) and ``seeds`` (every seed's).
     Usage: ``plt.plot(robust_fashion_cnn_history()["history"]["val_pgd"])``.
     """
-    import json
-
-    return json.loads(verified_path(ROBUST_FASHION_CNN_HISTORY_FILE).read_text(encoding="utf-8"))
+    return read_json(ROBUST_FASHION_CNN_HISTORY_FILE)
 
 
 # Lesson 09's label-leak demonstration (tools/train_fgsm_mlp.py): the MLP trained on FGSM examples
@@ -304,9 +207,6 @@ def build_mlp_with_logits():
     ``AdversarialTrainer`` find the scores before the softmax through the ``logits`` layer.
     Usage: ``mlp = build_mlp_with_logits(); mlp.compile("adam", "sparse_categorical_crossentropy")``.
     """
-    import keras
-    from keras import layers
-
     inputs = keras.Input((28, 28, 1))
     h = layers.Flatten()(inputs)
     for width in (256, 128):
@@ -324,7 +224,7 @@ def fgsm_trained_mlp(weights: str | Path | None = "shipped", compile: bool = Tru
     the untrained network; a path loads other weights.
     Usage: ``leaky = fgsm_trained_mlp(); fgsm(leaky, x, y, 0.25)``.
     """
-    return _with_weights(build_mlp_with_logits(), FGSM_MLP_FILE, weights, compile)
+    return _loaded(build_mlp_with_logits(), FGSM_MLP_FILE, weights, compile)
 
 
 # Lesson 12's VAEs: dense encoder and decoder (course_utils.vae), Bernoulli pixels, N(0, I) prior,
@@ -367,9 +267,7 @@ def fashion_vae_history(latent_dim: int = 2) -> dict:
     ``seed``, ``recipe``, ``test`` and ``seeds`` (every seed's test numbers).
     Usage: ``plt.plot(fashion_vae_history(2)["history"]["val_loss"])``.
     """
-    import json
-
-    return json.loads(verified_path(vae_file(latent_dim, "history.json")).read_text(encoding="utf-8"))
+    return read_json(vae_file(latent_dim, "history.json"))
 
 
 # Lesson 11's DCGAN generator (course_utils.gan.build_generator with gan.DCGAN_RECIPE), trained on
@@ -390,11 +288,7 @@ def dcgan_generator(weights: str | Path | None = "shipped"):
 
     recipe = gan.DCGAN_RECIPE
     model = gan.build_generator(recipe["latent_dim"], recipe["g_base"], recipe["kernel"])
-    if weights == "shipped":
-        model.load_weights(verified_path(DCGAN_GENERATOR_FILE))
-    elif weights is not None:
-        model.load_weights(str(weights))
-    return model
+    return load_weights(model, DCGAN_GENERATOR_FILE, weights)
 
 
 def dcgan_history() -> dict:
@@ -405,6 +299,4 @@ def dcgan_history() -> dict:
     as uint8 0-255), ``seed``, ``recipe``, ``seeds`` (every seed's numbers), ``floor``.
     Usage: ``plt.plot(dcgan_history()["history"]["d_loss"])``.
     """
-    import json
-
-    return json.loads(verified_path(DCGAN_HISTORY_FILE).read_text(encoding="utf-8"))
+    return read_json(DCGAN_HISTORY_FILE)

@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import shipping
+
 from course_utils import gan, manifest, models
 from course_utils.data import load_fashion_mnist
 from course_utils.paths import shipped_path
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                   "runs": runs, "table": table, "recipes": KINDS, "n_eval": 10_000, "wins": wins,
                   "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         path.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        manifest.write_entry(models.DCGAN_COMPARISON_FILE, MADE_BY,
+        shipping.write_entry(models.DCGAN_COMPARISON_FILE, MADE_BY,
                              {f"{k}_frechet_distance": table[k]["frechet_distance"]["mean"] for k in KINDS},
                              seconds_per_model=args.seconds, seeds=args.seeds)
         print(f"wrote {path.relative_to(ROOT)} and its manifest entry", flush=True)

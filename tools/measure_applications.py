@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_utils import manifest
+import shipping
+
 from course_utils.applications import DECK_TABLE, LATENCY_FILE, measure
 from course_utils.paths import shipped_path
 from course_utils.report import record
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
              "parameter_count_mismatches": mismatched, "rows": rows}
     path = shipped_path(LATENCY_FILE)
     path.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
-    manifest.write_entry(LATENCY_FILE, MADE_BY, {"architectures": len(rows), "reference_unit_s": unit_s},
+    shipping.write_entry(LATENCY_FILE, MADE_BY, {"architectures": len(rows), "reference_unit_s": unit_s},
                          measure_units=round(seconds / unit_s, 1))
     print(f"wrote {path} ({len(rows)} architectures, {seconds:.0f} s = {seconds / unit_s:.1f} units)")
     return 0

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import shipping
+
 from course_utils import augmentation as aug
 from course_utils import manifest
 from course_utils.paths import shipped_path
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.update:
         path = shipped_path(aug.AUGMENTATION_RUNS_FILE)
         path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        manifest.write_entry(aug.AUGMENTATION_RUNS_FILE, MADE_BY,
+        shipping.write_entry(aug.AUGMENTATION_RUNS_FILE, MADE_BY,
                              {name: s["mean"] for name, s in spreads.items()}, spreads,
                              train_units=units, reference_unit_s=record["reference_unit_s"],
                              epochs=args.epochs, recipe=record["recipe"],

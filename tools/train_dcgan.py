@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import shipping
+
 from course_utils import gan, manifest, models
 from course_utils.data import load_fashion_mnist
 from course_utils.paths import shipped_path
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             history = dict(results[0][2], recipe=recipe, floor=base, n_eval=N_EVAL, n_monitor=N_MONITOR,
                            seeds=[{k: v for k, v in r.items() if k not in ("history", "grids", "coverage")}
                                   for _, _, r in results])
-            manifest.write_entry(models.DCGAN_GENERATOR_FILE, MADE_BY, metrics, spreads,
+            shipping.write_entry(models.DCGAN_GENERATOR_FILE, MADE_BY, metrics, spreads,
                                  train_seconds=[round(s, 1) for _, s, _ in results], train_units=units,
                                  reference_unit_s=round(unit, 2), epochs=args.epochs, recipe=recipe,
                                  seeds_planned=args.seeds, seeds_done=done, n_train=args.n_train,
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             history_path = shipped_path(models.DCGAN_HISTORY_FILE)
             history_path.write_text(json.dumps(history, separators=(",", ":"), sort_keys=True) + "\n",
                                     encoding="utf-8")
-            manifest.write_entry(models.DCGAN_HISTORY_FILE, MADE_BY, metrics, seed=args.seeds[0],
+            shipping.write_entry(models.DCGAN_HISTORY_FILE, MADE_BY, metrics, seed=args.seeds[0],
                                  weights=models.DCGAN_GENERATOR_FILE)
             print(f"wrote {models.DCGAN_GENERATOR_FILE} and {models.DCGAN_HISTORY_FILE} "
                   f"(seeds done: {done})", flush=True)

@@ -26,39 +26,54 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import keras
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import shipping
 
 from course_utils import manifest, models
 from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
 from course_utils.paths import sha256_of, shipped_path
+from course_utils.progress import EpochTimer
 
 MADE_BY = "tools/train_fashion_cnn.py"
 
 
-def _epoch_timer():
-    import keras
+def train_fashion_cnn(x_train: np.ndarray, y_train: np.ndarray, validation_data=None, epochs: int | None = None,
+                      callbacks=(), verbose: int = 2):
+    """Train a fresh ``models.build_fashion_cnn`` with the lesson 05 recipe; returns ``(model, history)``.
 
-    class EpochTimer(keras.callbacks.Callback):
-        seconds: list[float]
-
-        def on_train_begin(self, logs=None):
-            self.seconds = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.start)
-
-    return EpochTimer()
+    Recipe (``models.FASHION_CNN_RECIPE``): Adam, cosine schedule with warm-up, batch 128, random
+    horizontal flips, early stopping on the validation accuracy when validation data is given.
+    Usage: ``model, history = train_fashion_cnn(preprocess(x), y, (preprocess(xv), yv))``.
+    """
+    recipe = models.FASHION_CNN_RECIPE
+    epochs = epochs or recipe["epochs"]
+    model = models.build_fashion_cnn()
+    trainer = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.RandomFlip("horizontal"), model])
+    steps = epochs * math.ceil(len(x_train) / recipe["batch_size"])
+    schedule = shipping.cosine_schedule(steps, recipe["peak_lr"], recipe["warmup_fraction"])
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
+    callbacks = list(callbacks)
+    if validation_data is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=3, restore_best_weights=True))
+    history = trainer.fit(x_train, y_train, batch_size=recipe["batch_size"], epochs=epochs,
+                          validation_data=validation_data, callbacks=callbacks, verbose=verbose)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model, history
 
 
 def _data():
@@ -71,9 +86,9 @@ def train_one(seed: int, epochs: int, out: Path) -> tuple[float, float, dict]:
     seed_everything(seed)
     x_all, y_all, x_test, y_test = _data()
     n = models.FASHION_CNN_RECIPE["n_train"]
-    timer = _epoch_timer()
+    timer = EpochTimer()
     start = time.perf_counter()
-    model, history = models.train_fashion_cnn(x_all[:n], y_all[:n], (x_all[n:], y_all[n:]), epochs=epochs,
+    model, history = train_fashion_cnn(x_all[:n], y_all[:n], (x_all[n:], y_all[n:]), epochs=epochs,
                                               callbacks=[timer])
     seconds = time.perf_counter() - start
     accuracy = float(model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1])
@@ -94,7 +109,7 @@ def train_baselines(seed: int) -> dict[str, dict]:
     rows = {}
     for name, build in (("mlp", models.build_mlp), ("classic_convnet", models.build_classic_convnet)):
         seed_everything(seed)
-        net, timer = build(), _epoch_timer()
+        net, timer = build(), EpochTimer()
         net.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         net.fit(x_all[:n], y_all[:n], batch_size=recipe["batch_size"], epochs=recipe["epochs"][name],
                 callbacks=[timer], verbose=0)
@@ -130,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.update:
             target = shipped_path(models.FASHION_CNN_FILE)
             shutil.copy(kept, target)
-            manifest.write_entry(models.FASHION_CNN_FILE, MADE_BY,
+            shipping.write_entry(models.FASHION_CNN_FILE, MADE_BY,
                                  {"test_accuracy": accuracies[0]}, {"test_accuracy": spread},
                                  train_seconds=[round(s, 1) for _, s, _ in results], epochs=args.epochs)
             history_path = write_history(history)
@@ -143,7 +158,7 @@ def write_history(history: dict) -> Path:
     """Write the shipped history json and its manifest entry; return its path."""
     history_path = shipped_path(models.FASHION_CNN_HISTORY_FILE)
     history_path.write_text(json.dumps(history, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    manifest.write_entry(models.FASHION_CNN_HISTORY_FILE, MADE_BY,
+    shipping.write_entry(models.FASHION_CNN_HISTORY_FILE, MADE_BY,
                          {"test_accuracy": history["test_accuracy"],
                           "best_val_accuracy": max(history["history"]["val_accuracy"])},
                          seed=history["seed"], weights=models.FASHION_CNN_FILE)

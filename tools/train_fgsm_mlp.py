@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import shipping
+
 from course_utils import manifest, models
 from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         units = [round(s / unit, 2) for _, s in results]
         if args.update:
             shutil.copy(kept, shipped_path(models.FGSM_MLP_FILE))
-            manifest.write_entry(models.FGSM_MLP_FILE, MADE_BY, results[0][0], spreads,
+            shipping.write_entry(models.FGSM_MLP_FILE, MADE_BY, results[0][0], spreads,
                                  train_seconds=[round(s, 1) for _, s in results], train_units=units,
                                  reference_unit_s=[round(unit_before, 2), round(unit_after, 2)],
                                  recipe=models.FGSM_MLP_RECIPE, seeds_with_leak=int(sum(leaks)),

@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import shipping
+
 from course_utils import manifest, models
 from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
@@ -96,7 +98,7 @@ def train_one(seed: int, epochs: int, out: Path) -> tuple[dict[str, float], floa
                                  steps=recipe["steps"])
     total_steps = epochs * math.ceil(n / recipe["batch_size"])
     trainer.compile(optimizer=keras.optimizers.Adam(
-        models.cosine_schedule(total_steps, recipe["peak_lr"], recipe["warmup_fraction"])))
+        shipping.cosine_schedule(total_steps, recipe["peak_lr"], recipe["warmup_fraction"])))
     monitor = RobustnessMonitor(x_all[n:n + N_VAL], y_all[n:n + N_VAL], eps=recipe["eps"], pgd_steps=10)
     timer = _Timer()
     start = time.perf_counter()
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.update:
             target = shipped_path(models.ROBUST_FASHION_CNN_FILE)
             shutil.copy(kept, target)
-            manifest.write_entry(models.ROBUST_FASHION_CNN_FILE, MADE_BY, results[0][0], spreads,
+            shipping.write_entry(models.ROBUST_FASHION_CNN_FILE, MADE_BY, results[0][0], spreads,
                                  train_seconds=[round(s, 1) for _, s, _ in results], train_units=units,
                                  reference_unit_s=[round(unit_before, 2), round(unit_after, 2)],
                                  epochs=args.epochs, recipe=recipe,
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                                              "random start; FGSM with the true labels"))
             history_path = shipped_path(models.ROBUST_FASHION_CNN_HISTORY_FILE)
             history_path.write_text(json.dumps(history, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-            manifest.write_entry(models.ROBUST_FASHION_CNN_HISTORY_FILE, MADE_BY, results[0][0],
+            shipping.write_entry(models.ROBUST_FASHION_CNN_HISTORY_FILE, MADE_BY, results[0][0],
                                  seed=args.seeds[0], weights=models.ROBUST_FASHION_CNN_FILE)
             print(f"wrote {target.relative_to(ROOT)}, {history_path.relative_to(ROOT)} and their entries "
                   f"in {manifest.manifest_path().relative_to(ROOT)}")

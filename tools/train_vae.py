@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import shipping
+
 from course_utils import manifest, models
 from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
@@ -162,7 +164,7 @@ def write(latent: int, kept: Path, results: list, spreads: dict, args, floor: fl
     target = shipped_path(weights_name)
     shutil.copy(kept, target)
     metrics = {k: v for k, v in results[0][0].items() if k != "coverage"}
-    manifest.write_entry(weights_name, MADE_BY, metrics, spreads, latent_dim=latent,
+    shipping.write_entry(weights_name, MADE_BY, metrics, spreads, latent_dim=latent,
                          coverage=results[0][0]["coverage"], real_floor_frechet_distance=round(floor, 4),
                          train_seconds=[round(s, 1) for _, s, _ in results],
                          train_units=[round(s / unit_before, 1) for _, s, _ in results],
@@ -177,7 +179,7 @@ def write(latent: int, kept: Path, results: list, spreads: dict, args, floor: fl
         r.pop("history")
     path = shipped_path(history_name)
     path.write_text(json.dumps(history, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    manifest.write_entry(history_name, MADE_BY, metrics, seed=args.seeds[0], weights=weights_name)
+    shipping.write_entry(history_name, MADE_BY, metrics, seed=args.seeds[0], weights=weights_name)
     print(f"wrote {target.relative_to(ROOT)}, {path.relative_to(ROOT)} and their manifest entries", flush=True)
 
 
