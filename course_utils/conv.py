@@ -1,4 +1,4 @@
-"""Reference NumPy convolution and pooling (channels-last, like Keras), checked against Keras.
+"""Reference NumPy convolution (channels-last, like Keras), checked against Keras; pooling and receptive-field arithmetic.
 
 Lesson 04 builds these step by step; later lessons import them from here.
 All arrays are channels-last: images ``(N, H, W, C_in)``, kernels ``(kh, kw, C_in, C_out)``
@@ -7,7 +7,7 @@ library), "convolution" means cross-correlation: the kernel is not flipped.
 
 Usage::
 
-    from course_utils.conv import conv2d, max_pool2d, conv_output_size
+    from course_utils.conv import conv2d, conv_output_size
     y = conv2d(x, w, b, stride=2, padding="same", dilation=1)
 """
 
@@ -133,40 +133,6 @@ def conv2d(x, w, b=None, stride=1, padding="valid", dilation=1) -> np.ndarray:
     patches = extract_patches(xp, w.shape[:2], stride, dilation)
     out = np.tensordot(patches, w, axes=([3, 4, 5], [0, 1, 2]))
     return out if b is None else out + np.asarray(b, dtype=np.float64)
-
-
-def _pool(x, pool_size, stride, padding, reduce):
-    x = np.asarray(x, dtype=np.float64)
-    pool_size = _pair(pool_size)
-    stride = pool_size if stride is None else _pair(stride)
-    if padding == "same":
-        pads = [same_padding(n, k, s) for n, k, s in zip(x.shape[1:3], pool_size, stride)]
-        fill = -np.inf if reduce is np.max else np.nan
-        xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=fill)
-    elif padding == "valid":
-        xp = x
-    else:
-        raise ValueError(f"pooling padding must be 'valid' or 'same', got {padding!r}")
-    patches = extract_patches(xp, pool_size, stride)
-    if reduce is np.mean:  # Keras averages over the real (unpadded) values only
-        return np.nanmean(patches, axis=(3, 4))
-    return reduce(patches, axis=(3, 4))
-
-
-def max_pool2d(x, pool_size=2, stride=None, padding="valid") -> np.ndarray:
-    """Max pooling like ``keras.layers.MaxPooling2D`` (stride defaults to the pool size).
-
-    Usage: ``y = max_pool2d(x, 2)``.
-    """
-    return _pool(x, pool_size, stride, padding, np.max)
-
-
-def avg_pool2d(x, pool_size=2, stride=None, padding="valid") -> np.ndarray:
-    """Average pooling like ``keras.layers.AveragePooling2D`` (padding excluded from the mean).
-
-    Usage: ``y = avg_pool2d(x, 2)``.
-    """
-    return _pool(x, pool_size, stride, padding, np.mean)
 
 
 def dilate_kernel(w: np.ndarray, d: int) -> np.ndarray:

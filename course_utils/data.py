@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from course_utils.paths import keras_home, sha256_bytes
@@ -86,8 +87,6 @@ def _parse_idx(raw: bytes) -> np.ndarray:
 
 
 def _download_fashion_mnist() -> Path:
-    import keras
-
     folder = _keras_fashion_dir()
     try:
         for name in FASHION_MNIST_FILES:

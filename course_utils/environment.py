@@ -16,8 +16,12 @@ import os
 import platform
 import sys
 
+import numpy as np
+
 from course_utils.config import PRESENTER_ENV, QUICK_ENV, is_presenter, mode_name
+from course_utils.data import fashion_mnist_source
 from course_utils.paths import cache_dir, keras_home
+from course_utils.speed import cached_reference, describe
 
 # The one Colab test, as Python source: the stamped set-up cell pastes it, on_colab() runs it.
 COLAB_CHECK = '"google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ'
@@ -33,11 +37,6 @@ def environment_report() -> str:
 
     Usage: ``print(environment_report())``.
     """
-    import numpy as np
-
-    from course_utils.data import fashion_mnist_source
-    from course_utils.speed import cached_reference, describe
-
     lines = [
         (f"Python      {platform.python_version()} on {platform.system()} {platform.machine()}"
          f", {os.cpu_count()} CPU cores"),

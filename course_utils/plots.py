@@ -9,6 +9,7 @@ Usage::
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -127,8 +128,6 @@ def figure_png(fig, dpi: int = 72, tight: bool = False) -> bytes:
 
     Usage: ``picture.value = figure_png(fig)``.
     """
-    import io
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)

@@ -22,6 +22,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from course_utils.config import mode_name
+from course_utils.speed import cached_reference
+
 REPORT_DIR_ENV = "COURSE_REPORT_DIR"
 NOTEBOOK_ENV = "COURSE_NOTEBOOK"
 RECORDS_FILE = "records.jsonl"
@@ -49,9 +52,6 @@ def record(measure: str, value: float, *, at_least: float | None = None,
     verdict uses the figure cached by ``make speed`` until the bench measures its own.
     Usage: ``record("NumPy MLP test accuracy", 0.874, at_least=0.87)``.
     """
-    from course_utils.config import mode_name
-    from course_utils.speed import cached_reference
-
     value = float(value)
     row = {"notebook": os.environ.get(NOTEBOOK_ENV, "interactive"), "measure": measure,
            "value": round(value, 4), "unit": unit, "at_least": at_least, "at_most": at_most,
