@@ -16,7 +16,7 @@ time against ``time_quick_units`` in the same reference units, and keeps only th
 numbers a lesson records in quick mode come from shrunken data); it writes build/bench-quick.md
 and build/bench-quick.json. Quick mode has no time target in the tests (the machines are too
 noisy for that): this is where it is measured.
-Usage: ``make bench`` or ``python tools/bench.py [--quick] [NN ...]`` to run only some notebooks.
+Usage: ``make bench`` or ``python tools/bench.py [--quick] [--no-tools] [NN ...]`` to run only some notebooks.
 """
 
 from __future__ import annotations
@@ -102,10 +102,12 @@ def run_tool(tool: dict[str, Any], notebook: str, records: Path) -> tuple[dict[s
     return row, done.returncode == 0
 
 
-def run_bench(notebooks: list[Path], build: Path, reference=measure_reference, quick: bool = False) -> int:
+def run_bench(notebooks: list[Path], build: Path, reference=measure_reference, quick: bool = False,
+              tools: bool = True) -> int:
     """Execute ``notebooks`` in full mode (``quick``: quick mode) and write ``build/bench.md`` and ``.json``.
 
     With ``quick``: ``build/bench-quick.md`` and ``.json``, no tools, no presenter run, time rows only.
+    ``tools=False`` (``--no-tools``) skips the lessons' bench tools, for a run that checks the lessons alone.
     """
     name = "bench-quick" if quick else "bench"
     records = build / name
@@ -117,7 +119,7 @@ def run_bench(notebooks: list[Path], build: Path, reference=measure_reference, q
     times, failed = [], []
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("course", {})
-        for tool in ([] if quick else meta.get("bench_tools", [])):
+        for tool in ([] if quick or not tools else meta.get("bench_tools", [])):
             row, ok = run_tool(tool, path.stem, records)
             times.append(row)
             if not ok:
@@ -164,10 +166,10 @@ def run_bench(notebooks: list[Path], build: Path, reference=measure_reference, q
 
 
 def main(argv: list[str]) -> int:
-    quick = "--quick" in argv
-    selected = [a for a in argv if a != "--quick"] or os.environ.get("NB", "").split()
+    flags = {"--quick", "--no-tools"}
+    selected = [a for a in argv if a not in flags] or os.environ.get("NB", "").split()
     notebooks = [p for p in delivery.notebooks() if not selected or p.name[:2] in selected]
-    return run_bench(notebooks, ROOT / "build", quick=quick)
+    return run_bench(notebooks, ROOT / "build", quick="--quick" in argv, tools="--no-tools" not in argv)
 
 
 if __name__ == "__main__":
