@@ -11,11 +11,12 @@ LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test lint bench bench-quick speed clean help badges student executed vendor site slides test-browser
+.PHONY: setup lab test check lint bench bench-quick speed clean help badges student executed vendor site slides test-browser
 
 help:
 	@echo "make lab    set up and open the course in JupyterLab"
 	@echo "make test   set up and run every test (unit tests + all notebooks, quick mode)"
+	@echo "make check  the fast loop: lint, then tests/ without the notebook, browser, platform and slow tests"
 	@echo "make setup  set up only (venv, packages, offline data, ImageNet model cache)"
 	@echo "make bench  run every notebook in full mode and write build/bench.md and build/bench.json"
 	@echo "make bench-quick  time every notebook in quick mode, in reference units: build/bench-quick.md"
@@ -46,13 +47,20 @@ lab: setup
 
 # Everything, browser tests included. nbval runs every lesson once and saves the executed copies
 # (conftest.py, COURSE_CAPTURE_DIR), so the site and slides are built from that same run.
+# PYTEST_ARGS (e.g. "-k softmax") selects within tests/ only: the lessons always run whole.
 TEST_ENV := env -u MPLBACKEND -u COURSE_PRESENTER COURSE_QUICK=1 COURSE_CHECKS_STRICT=1
 test: setup lint vendor
 	-bash tools/install_system_tools.sh chromium
-	$(TEST_ENV) COURSE_CAPTURE_DIR=$(EXEC_DIR) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+	$(TEST_ENV) COURSE_CAPTURE_DIR=$(EXEC_DIR) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env
 	$(BUILD_SLIDES)
 	$(BUILD_SITE)
-	$(TEST_ENV) COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+# The fast loop: lint, then every test in tests/ not marked notebook, browser, platform or slow
+# (markers in pyproject.toml). No apt, no Chromium, no npm: it assumes `make setup` has run once.
+CHECK_MARKS := not notebook and not browser and not platform and not slow
+check: lint
+	$(TEST_ENV) $(BIN)/python -m pytest tests -q -m "$(CHECK_MARKS)" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check course_utils tools tests notebooks conftest.py
@@ -107,4 +115,4 @@ site: $(EXECUTED) $(VENDOR_STAMP) slides | setup
 
 test-browser: site slides
 	-bash tools/install_system_tools.sh chromium
-	env -u MPLBACKEND COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/test_delivery_browser.py -v $(PYTEST_ARGS)
+	env -u MPLBACKEND $(BIN)/python -m pytest tests/test_delivery_browser.py -v $(PYTEST_ARGS)

@@ -6,7 +6,8 @@ target in seconds passes or fails by luck. Every time in the course is therefore
 of the classic Keras MNIST convnet (Conv32-Conv64-MaxPool-Dropout-Dense128-Dropout-Dense10, Adam,
 batch 128) on the first 20,000 Fashion-MNIST training images, after a short warm-up. That is
 about 12 s on a quiet 2-core machine. ``make bench`` measures it at its start and its end;
-``make speed`` measures it alone and caches it, and the environment report shows the cached figure.
+``make speed`` (``tools/speed.py``) measures it alone and caches it, and the environment report shows the
+cached figure.
 
 Usage::
 
@@ -21,10 +22,14 @@ import datetime
 import json
 import os
 import platform
-import sys
 import time
 from typing import Any
 
+import keras
+import numpy as np
+
+from course_utils.data import load_fashion_mnist
+from course_utils.models import build_classic_convnet
 from course_utils.paths import cache_dir
 
 REFERENCE_IMAGES = 20_000
@@ -35,12 +40,10 @@ REFERENCE_TEXT = ("one epoch of the classic Keras MNIST convnet on 20,000 Fashio
                   "(about 12 s on a quiet 2-core machine)")
 
 
-def build_reference_model():
+def build_reference_model() -> keras.Model:
     """The classic Keras MNIST convnet (``models.build_classic_convnet``, lesson 05's baseline),
     compiled with Adam. Usage: ``build_reference_model().summary()``.
     """
-    from course_utils.models import build_classic_convnet
-
     model = build_classic_convnet()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
@@ -51,11 +54,6 @@ def measure_reference(images: int = REFERENCE_IMAGES) -> float:
 
     Usage: ``unit_s = measure_reference()``.
     """
-    import keras
-    import numpy as np
-
-    from course_utils.data import load_fashion_mnist
-
     (x, y), _ = load_fashion_mnist()
     x = (x[:images, ..., None] / np.float32(255.0)).astype("float32")
     y = y[:images]
@@ -102,17 +100,3 @@ def describe(info: dict[str, Any] | None) -> str:
         return "not measured yet: `make speed` measures it (about a minute)"
     return (f"1 reference unit = {info['seconds']:.1f} s on this machine (measured {info['date']}; "
             "`make speed` measures it again)")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m course_utils.speed [--json]``: measure, cache and print the reference time."""
-    argv = sys.argv[1:] if argv is None else argv
-    seconds = measure_reference()
-    info = save_reference(seconds)
-    print(json.dumps(info) if "--json" in argv else f"Reference workload: {REFERENCE_TEXT}\n{describe(info)}")
-    return 0
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.exit(main())

@@ -1,14 +1,12 @@
 """tools/bench.py: full mode, reference units from the start and end workloads, the presenter run."""
 
 import json
-import sys
-from pathlib import Path
 
-import nbformat
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 import bench
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.notebook      # each test runs small notebooks in a kernel
 
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 

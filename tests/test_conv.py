@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import keras
 import numpy as np
 import pytest
 
@@ -14,11 +15,6 @@ from course_utils.conv import dilate_kernel
 
 
 # ----------------------------------------------------------------------------- conv reference
-@pytest.fixture(scope="module")
-def keras():
-    return pytest.importorskip("keras")
-
-
 def _keras_conv(keras, x, filters, k, s, p, d):
     xin = x if isinstance(p, str) else np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
     layer = keras.layers.Conv2D(filters, k, strides=s, dilation_rate=d, dtype="float64",
@@ -27,7 +23,7 @@ def _keras_conv(keras, x, filters, k, s, p, d):
     return y, *layer.get_weights()
 
 
-def test_conv2d_matches_keras_over_a_grid(keras):
+def test_conv2d_matches_keras_over_a_grid():
     x = np.random.default_rng(0).normal(size=(2, 9, 8, 3))
     for k, s, p, d in itertools.product([1, 2, 3, 4], [1, 2, 3], ["valid", "same", 1, 2], [1, 2]):
         if s > 1 and d > 1:            # Keras refuses this pair
@@ -49,7 +45,7 @@ def test_stride_and_dilation_together_equal_a_zero_inserted_kernel():
 
 @pytest.mark.parametrize(("k", "s", "p", "d"), [(3, 2, "valid", 2), (3, 2, "same", 2), (2, 3, 1, 3),
                                                  (3, 3, "same", 3), (2, 2, 2, 2)])
-def test_stride_and_dilation_together_match_keras_with_a_zero_inserted_kernel(keras, k, s, p, d):
+def test_stride_and_dilation_together_match_keras_with_a_zero_inserted_kernel(k, s, p, d):
     # Keras refuses stride > 1 with dilation > 1; the same kernel with zeros inserted has dilation 1
     rng = np.random.default_rng(3)
     x, w = rng.normal(size=(2, 11, 12, 3)), rng.normal(size=(k, k, 3, 4))
@@ -62,7 +58,7 @@ def test_stride_and_dilation_together_match_keras_with_a_zero_inserted_kernel(ke
     assert rel_error(conv.conv2d(x, w, stride=s, padding=p, dilation=d), np.asarray(layer(xin))) < 1e-10
 
 
-def test_pool_flatten_shapes_match_keras(keras):
+def test_pool_flatten_shapes_match_keras():
     for shape, size, stride in [((28, 28, 16), 2, None), ((7, 7, 64), 2, None), ((9, 10, 3), 3, 2)]:
         y = keras.layers.MaxPooling2D(size, stride)(np.zeros((1, *shape), dtype="float32"))
         flat = keras.layers.Flatten()(y)

@@ -11,7 +11,7 @@ Playwright (`executable_path=/usr/bin/chromium`, no browser download).
   its PID and the notebook file is unchanged.
 
 Run by `make test` and `make test-browser` (both build the site and slides and install Chromium first);
-a bare `pytest` without COURSE_BROWSER_TESTS=1 leaves this module out. Screenshots go to build/browser/
+marked `browser`, so `make check` leaves it out. Screenshots go to build/browser/
 The decks are read from build/slides, or from COURSE_SLIDES_DIR when it is set (decks built elsewhere:
 `python tools/build_slides.py --executed build/executed --out /tmp/slides`).
 """
@@ -25,17 +25,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-if os.environ.get("COURSE_BROWSER_TESTS") != "1":
-    pytest.skip("browser tests run in `make test-browser`", allow_module_level=True)
+pytestmark = pytest.mark.browser    # `make test` and `make test-browser` run it; `make check` leaves it out
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 import delivery
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

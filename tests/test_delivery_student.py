@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -19,9 +18,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 import delivery
 import make_student
+
+pytestmark = pytest.mark.notebook    # runs every lesson's student edition in a kernel
 
 NOTEBOOKS = delivery.notebooks()
 

@@ -12,12 +12,13 @@ import tomllib
 import types
 from pathlib import Path
 
+import delivery
+import make_student
 import nbformat
 import pytest
+import stamp_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import delivery
 
 CONFIG = {"repository": {"url": "https://github.com/example-org/dl-course", "branch": "main"},
           "colab": {"extra_packages": ["pkg-a==1.0", "pkg-b==2.0"]}}
@@ -90,12 +91,11 @@ def test_stamp_is_idempotent_and_follows_a_new_url():
 def test_stamp_script_twice_gives_identical_files(tmp_path):
     path = tmp_path / "99_tiny.ipynb"
     nbformat.write(tiny_notebook(), path)
-    script = [sys.executable, str(ROOT / "tools" / "stamp_notebooks.py")]
-    subprocess.run(script + [str(path)], check=True, capture_output=True)
+    assert stamp_notebooks.main([str(path)]) == 0
     first = path.read_bytes()
-    subprocess.run(script + [str(path)], check=True, capture_output=True)
+    assert stamp_notebooks.main([str(path)]) == 0
     assert path.read_bytes() == first
-    assert subprocess.run(script + ["--check", str(path)], capture_output=True, check=False).returncode == 0
+    assert stamp_notebooks.main(["--check", str(path)]) == 0
     nbformat.validate(nbformat.read(path, as_version=4))
 
 
@@ -204,8 +204,7 @@ def test_student_edition_strips_outputs_keeps_metadata_and_leaves_the_original_a
     path = tmp_path / "99_tiny.ipynb"
     nbformat.write(nb, path)
     before = hashlib.sha256(path.read_bytes()).hexdigest()
-    subprocess.run([sys.executable, str(ROOT / "tools" / "make_student.py"), "--out", str(tmp_path / "student"),
-                    str(path)], check=True, capture_output=True)
+    assert make_student.main(["--out", str(tmp_path / "student"), str(path)]) == 0
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     student = nbformat.read(tmp_path / "student" / "99_tiny.ipynb", as_version=4)
     assert student.metadata == nb.metadata
@@ -327,12 +326,14 @@ def _external_urls(html: str) -> list[str]:
     return [r for r in refs if re.match(r"(https?:)?//", r)]
 
 
+@pytest.mark.notebook
 def test_executed_copy_carries_outputs_and_mode(built_tiny_course):
     nb = nbformat.read(built_tiny_course / "executed" / "99_tiny.ipynb", as_version=4)
     assert nb.metadata["course_executed"]["mode"] == "quick"
     assert "double(3) = 6" in delivery.output_text(nb)
 
 
+@pytest.mark.notebook
 def test_slides_load_nothing_from_the_network(built_tiny_course):
     deck = (built_tiny_course / "slides" / "99_tiny.slides.html").read_text()
     assert "<section" in deck and "double(3) = 6" in deck
@@ -345,6 +346,7 @@ def test_slides_load_nothing_from_the_network(built_tiny_course):
     assert "fonts.googleapis" not in theme
 
 
+@pytest.mark.notebook
 def test_slides_wrap_code_and_output_instead_of_overflowing(built_tiny_course):
     import build_slides
 
@@ -355,6 +357,7 @@ def test_slides_wrap_code_and_output_instead_of_overflowing(built_tiny_course):
     assert build_slides.add_wrap_style(deck) == deck  # once only
 
 
+@pytest.mark.notebook
 def test_site_pages_and_index_load_nothing_from_the_network(built_tiny_course):
     page = (built_tiny_course / "site" / "99_tiny.html").read_text()
     index = (built_tiny_course / "site" / "index.html").read_text()

@@ -34,7 +34,6 @@ def test_one_colab_test_shared_with_the_stamped_cell(monkeypatch):
 
 
 def test_the_stamped_colab_cell_uses_the_shared_test():
-    sys.path.insert(0, str(environment.__file__).rsplit("course_utils", 1)[0] + "tools")
     import delivery
 
     assert f"if {environment.COLAB_CHECK}:" in delivery.setup_source()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 from keras import layers
 
 from course_utils import augmentation as aug
@@ -58,22 +57,6 @@ WRONG = {
         (lambda f: "layers", "return a keras.Sequential"),
     ]),
 }
-CASES = [(name, i) for name, (_check, wrongs) in WRONG.items() for i in range(len(wrongs))]
-
-
-def test_each_checker_has_at_least_three_wrong_implementations():
-    assert all(len(wrongs) >= 3 for _check, wrongs in WRONG.values())
-
-
-@pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
-def test_wrong_implementation_is_named(name, index, capsys):
-    check, wrongs = WRONG[name]
-    wrong, fault = wrongs[index]
-    result = check(wrong)
-    out = capsys.readouterr().out
-    assert not result.passed and not result.not_done
-    assert fault in out, out
-
 
 
 def test_a_plain_list_of_the_right_layers_passes(capsys):

@@ -4,7 +4,6 @@ fault of each wrong implementation."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from course_utils import gan
 from course_utils.exercises import lesson11 as l11
@@ -46,19 +45,3 @@ WRONG = {
         (lambda a, b, n: gan.slerp(a, b, n)[1:], "wrong shape"),
     ]),
 }
-CASES = [(name, i) for name, (_check, wrongs) in WRONG.items() for i in range(len(wrongs))]
-
-
-def test_each_checker_has_at_least_three_wrong_implementations():
-    assert all(len(wrongs) >= 3 for _check, wrongs in WRONG.values())
-
-
-@pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
-def test_wrong_implementation_is_named(name, index, capsys):
-    check, wrongs = WRONG[name]
-    wrong, fault = wrongs[index]
-    result = check(wrong)
-    out = capsys.readouterr().out
-    assert not result.passed and not result.not_done
-    assert fault in out, out
-

@@ -7,14 +7,12 @@ no outputs, balanced solution markers, and the Colab badge + set-up cell stamped
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 import delivery
 
 NOTEBOOKS = delivery.notebooks()

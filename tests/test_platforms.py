@@ -21,6 +21,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+pytestmark = pytest.mark.platform    # resolves the pins for other platforms from the package index
+
 ROOT = Path(__file__).resolve().parent.parent
 INDEX = os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL") or "https://pypi.org/simple"
 # Shared between runs, so that a second run answers from the cache in seconds.

@@ -6,18 +6,18 @@ runs on a tiny budget; this test covers the other path, where shipped weights ar
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 import delivery
 import execute_notebook
 
 from course_utils.config import PRESENTER_ENV
+
+pytestmark = pytest.mark.notebook    # runs lessons with the presenter switch on
 
 LESSONS = [p for p in delivery.notebooks()
            if nbformat.read(p, as_version=4).metadata.get("course", {}).get("time_presenter_units")]

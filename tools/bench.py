@@ -29,10 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import delivery
+import nbformat
 from execute_notebook import execute
 
 from course_utils.config import PRESENTER_ENV
@@ -52,7 +50,7 @@ ROOT = delivery.ROOT
 
 def measure_reference() -> float:
     """The reference workload in a fresh process, as a kernel would run it; seconds."""
-    out = subprocess.run([sys.executable, "-m", "course_utils.speed", "--json"], capture_output=True,
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("speed.py")), "--json"], capture_output=True,
                          text=True, check=True, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"})
     return float(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
 

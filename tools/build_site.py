@@ -13,12 +13,10 @@ import html
 import sys
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import delivery
 import fetch_web_assets
+import nbformat
+from nbconvert import HTMLExporter
 
 from course_utils.speed import cached_reference
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
-from nbconvert import SlidesExporter
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import delivery
 import fetch_web_assets
+import nbformat
+from nbconvert import SlidesExporter
 
 # Code and output wrap instead of running off the right edge of a slide (a safety net: the
 # notebooks keep code lines to 100 characters, see CONTRIBUTING.md 'Slides').

@@ -13,10 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-import nbformat
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import delivery
+import nbformat
 
 
 def write_student(path: Path, out_dir: Path) -> tuple[Path, int]:

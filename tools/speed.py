@@ -1,24 +1,31 @@
 """Measure this machine's reference unit (``make speed``), cache it, and estimate each lesson's full-mode time.
 
-Usage: ``python tools/speed.py``.
+``--json`` prints only the cached figure as one JSON line: ``tools/bench.py`` runs it in a fresh
+process, as a kernel would run the workload.
+Usage: ``python tools/speed.py [--json]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import sys
-from pathlib import Path
 
-import nbformat
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import delivery
+import nbformat
 
 from course_utils import speed
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the measured figure as one JSON line")
+    args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.json:
+        print(json.dumps(speed.save_reference(speed.measure_reference())))
+        return 0
     print(f"Measuring the reference workload: {speed.REFERENCE_TEXT} ...", flush=True)
     info = speed.save_reference(speed.measure_reference())
     print(speed.describe(info))

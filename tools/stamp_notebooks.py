@@ -11,10 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-import nbformat
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import delivery
+import nbformat
 
 
 def main(argv: list[str] | None = None) -> int:

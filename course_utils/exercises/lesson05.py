@@ -18,7 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    close,
+    first_fault,
+    run_check,
+)
 from course_utils.metrics import error_rates, one_vs_rest, specificity, top_confusions
 
 
@@ -70,9 +78,29 @@ def check_specificity(fn: Callable) -> CheckResult:
     cms = [np.array([[50, 10], [5, 35]]), _random_cm(2, 3), _random_cm(3, 10)]
     hint = ("specificity = TN / (TN + FP): of the examples that are NOT class k, the share "
             "not predicted as k (sensitivity is TP / (TP + FN), NPV is TN / (TN + FN))")
-    cases = [Case(f"{cm.shape[0]}x{cm.shape[0]} confusion matrix", (cm,), specificity(cm), hint, 1e-9)
-             for cm in cms]
-    return run_check("specificity", fn, cases, reference=specificity)
+    cases = [Case(f"{cm.shape[0]}x{cm.shape[0]} confusion matrix", (cm,), hint=hint) for cm in cms]
+    return run_check("specificity", fn, cases, reference=specificity, diagnose=_specificity_problem)
+
+
+def _specificity_problem(out: Any, cm: np.ndarray) -> str | None:
+    expected = specificity(cm)
+    problem = array_problem(out, expected.shape)
+    if problem is not None:
+        return f"{problem}: one specificity per class"
+    got = as_float_array(out)
+    if close(got, expected, rtol=1e-9, atol=1e-12):
+        return None
+    c = np.asarray(cm, dtype=np.float64)
+    tp = np.diag(c)
+    fn, fp = c.sum(axis=1) - tp, c.sum(axis=0) - tp
+    tn = c.sum() - tp - fn - fp
+    fault = first_fault(got, [(tp / (tp + fn), "that is the sensitivity TP / (TP + FN)"),
+                              (tp / (tp + fp), "that is the precision TP / (TP + FP)"),
+                              (tn / (tn + fn), "that is the NPV TN / (TN + FN)"),
+                              ((c.sum() - tp) / (c.sum() - tp + fp),
+                               "TN counted as everything but TP: leave out row k and column k")],
+                        rtol=1e-9, atol=1e-12)
+    return fault or f"wrong values: got {np.round(got, 4)[:3]}..., expected {np.round(expected, 4)[:3]}..."
 
 
 def _error_rates_problem(out: Any, cm: np.ndarray) -> str | None:
@@ -82,23 +110,23 @@ def _error_rates_problem(out: Any, cm: np.ndarray) -> str | None:
     if problem is not None:
         return f"{problem}: return a pair (type I rates, type II rates), two arrays of {k} values"
     got_a, got_b = as_float_array(out)
-    close = lambda a, b: np.allclose(a, b, rtol=1e-9, atol=1e-12)
-    if close(got_a, alpha) and close(got_b, beta):
+    same = lambda a, b: close(a, b, rtol=1e-9, atol=1e-12)
+    if same(got_a, alpha) and same(got_b, beta):
         return None
     c = np.asarray(cm, dtype=np.float64)
     tp = np.diag(c)
     fn, fp = c.sum(axis=1) - tp, c.sum(axis=0) - tp
     tn = c.sum() - tp - fn - fp
-    if close(got_a, beta) and close(got_b, alpha):
+    if same(got_a, beta) and same(got_b, alpha):
         return "the two are swapped: type I is a false alarm (FP), type II a miss (FN)"
-    if close(got_a, fp) or close(got_b, fn):
+    if same(got_a, fp) or same(got_b, fn):
         return "returned counts: divide FP by the negatives FP + TN and FN by the positives FN + TP"
-    if close(got_a, fn / (fn + tn)) or close(got_b, fp / (fp + tp)):
+    if same(got_a, fn / (fn + tn)) or same(got_b, fp / (fp + tp)):
         return "rows and columns swapped: rows are the actual class, columns the prediction"
-    if close(got_a, fp / (fp + tp)) or close(got_b, fn / (fn + tn)):
+    if same(got_a, fp / (fp + tp)) or same(got_b, fn / (fn + tn)):
         return ("wrong denominator: FP / (FP + TP) is the false discovery rate (1 - PPV); "
                 "the type I rate divides by the actual negatives FP + TN")
-    which = [n for n, a, b in (("type I", got_a, alpha), ("type II", got_b, beta)) if not close(a, b)]
+    which = [n for n, a, b in (("type I", got_a, alpha), ("type II", got_b, beta)) if not same(a, b)]
     return f"wrong {' and '.join(which)} rates: got {np.round(got_a, 4)[:3]}..., {np.round(got_b, 4)[:3]}..."
 
 
