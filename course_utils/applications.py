@@ -9,9 +9,9 @@ and timing its forward pass on the CPU. Lesson 06 measures a few architectures;
 
 Usage::
 
-    from course_utils.applications import build_application, latency_per_image
-    model = build_application("MobileNetV2")
-    latency_per_image(model, batch_size=1)     # seconds per image
+    from course_utils.applications import latency_per_image, measure
+    measure(["MobileNetV2"])                   # parameters and ms per image at batch 1 and 32
+    latency_per_image(model, batch_size=1)     # seconds per image of any model
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 
 LATENCY_FILE = "applications_latency.json"   # course_utils/shipped/, written by tools/measure_applications.py
@@ -76,33 +77,15 @@ def deck_rows() -> list[dict[str, Any]]:
     return [{"name": name, **dict(zip(COLUMNS, row))} for name, row in DECK_TABLE.items()]
 
 
-def input_size(name: str) -> int:
-    """The side (pixels) of the square input ``name`` was trained at. Usage: ``input_size("Xception")``."""
-    if name not in DECK_TABLE:
-        raise ValueError(f"unknown architecture {name!r}; choose one of: {', '.join(DECK_TABLE)}")
-    return INPUT_SIZE.get(name, 224)
-
-
-def build_application(name: str):
-    """``keras.applications.<name>(weights=None)`` at its own input size: the architecture, random weights.
-
-    Usage: ``build_application("ResNet50").count_params()``.
-    """
-    import keras
-
-    side = input_size(name)
-    return getattr(keras.applications, name)(weights=None, input_shape=(side, side, 3))
-
-
 def latency_per_image(model, batch_size: int = 1, repeats: int = 3, chunk: int | None = None) -> float:
     """Median wall time per image (seconds) of ``model``'s compiled forward pass on random input.
 
     One untimed call first (it traces the graph), then ``repeats`` timed calls of ``batch_size``
     images; ``chunk`` splits each batch into calls of at most ``chunk`` images (to bound memory).
-    Usage: ``latency_per_image(build_application("MobileNetV2"), batch_size=32)``.
+    Usage: ``latency_per_image(imagenet_model(), batch_size=32)`` (lesson 06).
     """
-    if batch_size < 1 or repeats < 1:
-        raise ValueError(f"batch_size and repeats must be >= 1, got {batch_size} and {repeats}")
+    if batch_size < 1 or repeats < 1 or (chunk is not None and chunk < 1):
+        raise ValueError(f"batch_size, repeats and chunk must be >= 1, got {batch_size}, {repeats} and {chunk}")
     shape = tuple(model.input_shape[1:])
     x = np.random.default_rng(0).uniform(-1, 1, size=(batch_size, *shape)).astype("float32")
     step = chunk or batch_size
@@ -121,20 +104,23 @@ def measure(names: list[str], repeats: int = 3, batch_sizes: tuple[int, ...] = (
             chunk_above: int = 300, on_each=None) -> list[dict[str, Any]]:
     """Parameters (``weights=None``) and CPU latency per image for each architecture in ``names``.
 
-    Inputs larger than ``chunk_above`` pixels run their batches as calls of 8 images.
-    ``on_each(name)`` is called before each one (a progress bar's update).
-    Usage: ``rows = measure(["MobileNetV2", "ResNet50"])``.
+    Each is ``keras.applications.<name>(weights=None)`` at the input side it was trained at (random
+    weights, nothing downloads). Inputs larger than ``chunk_above`` pixels run their batches as calls
+    of 8 images. ``on_each(name)`` is called before each one (a progress bar's update).
+    Usage: ``rows = measure(["MobileNetV2", "ResNet50"])`` (lesson 06; ``tools/measure_applications.py``).
     """
-    import keras
-
+    unknown = [name for name in names if name not in DECK_TABLE]
+    if unknown:
+        raise ValueError(f"unknown architecture {unknown[0]!r}; choose from: {', '.join(DECK_TABLE)}")
     rows = []
     for name in names:
         if on_each is not None:
             on_each(name)
-        model = build_application(name)
-        row = {"name": name, "input_size": input_size(name), "parameters_measured": int(model.count_params())}
+        side = INPUT_SIZE.get(name, 224)
+        model = getattr(keras.applications, name)(weights=None, input_shape=(side, side, 3))
+        row = {"name": name, "input_size": side, "parameters_measured": int(model.count_params())}
         for batch in batch_sizes:
-            chunk = 8 if input_size(name) > chunk_above and batch > 8 else None
+            chunk = 8 if side > chunk_above and batch > 8 else None
             row[f"ms_per_image_batch{batch}"] = round(1000 * latency_per_image(model, batch, repeats, chunk), 2)
         rows.append(row)
         del model

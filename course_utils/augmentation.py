@@ -31,12 +31,21 @@ Usage::
 
 from __future__ import annotations
 
+import json
 import math
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import layers
+from scipy import ndimage
+
+from course_utils.data import load_fashion_mnist, subset
+from course_utils.inference import forward
+from course_utils.manifest import verified_path
+from course_utils.progress import EpochTimer
 
 FILL_MODES = ("nearest", "reflect", "wrap", "constant")
 
@@ -48,8 +57,6 @@ DECK_SETTINGS: dict[str, Any] = {
 # 0.2 is an angle in radians in Keras 1 (2016, the blog post); Keras 2.2+ read it in degrees.
 DECK_SHEAR_RADIANS = 0.2
 
-# Settings that respect Fashion-MNIST's invariances: garments are upright and centred on black.
-TASK_SETTINGS: dict[str, Any] = {"shift": 0.1, "zoom": 0.1, "horizontal_flip": True, "fill_mode": "constant"}
 
 # Each ImageDataGenerator argument: its Keras 3 layer, the Keras 3 argument, and what changed.
 ARGUMENT_TABLE: list[dict[str, str]] = [
@@ -118,9 +125,6 @@ def deck_augmentation(fill_mode: str = "nearest", rescale: bool = True, seed: in
     ``rotation @ shift @ shear @ zoom``. Active only with ``training=True``.
     Usage: ``augment = deck_augmentation(); batch = augment(images, training=True)`` (lesson 07).
     """
-    import keras
-    from keras import layers
-
     _check_fill_mode(fill_mode)
     geometry = {"fill_mode": fill_mode, "seed": seed}
     stack = [layers.Rescaling(DECK_SETTINGS["rescale"], name="rescale")] if rescale else []
@@ -135,16 +139,12 @@ def deck_augmentation(fill_mode: str = "nearest", rescale: bool = True, seed: in
     return keras.Sequential(stack, name="deck_augmentation")
 
 
-def task_augmentation(shift: float = TASK_SETTINGS["shift"], zoom: float = TASK_SETTINGS["zoom"],
-                      seed: int | None = None):
+def task_augmentation(shift: float = 0.1, zoom: float = 0.1, seed: int | None = None):
     """Augmentation that respects upright, centred garments: small shifts and zoom, a horizontal flip.
 
     No rotation; fill with black (``constant`` 0), Fashion-MNIST's background.
     Usage: ``augment = task_augmentation()`` (lesson 07).
     """
-    import keras
-    from keras import layers
-
     if not (0 <= shift < 1 and 0 <= zoom < 1):
         raise ValueError(f"shift and zoom are fractions in [0, 1), got {shift} and {zoom}")
     fill = {"fill_mode": "constant", "fill_value": 0.0, "seed": seed}
@@ -200,16 +200,12 @@ def shear_matrix(shear_x: float, shear_y: float) -> np.ndarray:
     return np.array([[1.0, float(shear_x), 0.0], [float(shear_y), 1.0, 0.0], [0.0, 0.0, 1.0]])
 
 
-def to_keras_transform(matrix: np.ndarray) -> np.ndarray:
-    """A 3x3 matrix as the 8 numbers ``[a0, a1, a2, b0, b1, b2, c0, c1]`` of ``ops.image.affine_transform``.
-
-    Usage: ``keras.ops.image.affine_transform(batch, to_keras_transform(m)[None])`` (lesson 07).
-    """
+def _keras_transform(matrix: np.ndarray) -> np.ndarray:
+    """A 3x3 matrix as the batch of one ``[[a0, a1, a2, b0, b1, b2, c0, c1]]`` of ``ops.image.affine_transform``."""
     m = np.asarray(matrix, dtype=np.float64)
     if m.shape != (3, 3):
         raise ValueError(f"expected a 3x3 matrix, got shape {m.shape}")
-    m = m / m[2, 2]
-    return np.array([m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2], m[2, 0], m[2, 1]], np.float32)
+    return (m / m[2, 2]).ravel()[None, :8].astype(np.float32)
 
 
 SCIPY_MODES = {"nearest": "nearest", "reflect": "reflect", "wrap": "grid-wrap", "constant": "grid-constant"}
@@ -224,8 +220,6 @@ def scipy_warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest"
     ``grid-wrap`` and ``grid-constant``. ``order=1`` is bilinear, as the Keras layers.
     Usage: ``scipy_warp(photo, rotation_matrix(30, *photo.shape[:2]), "reflect")`` (lesson 07).
     """
-    from scipy import ndimage
-
     _check_fill_mode(fill_mode)
     image = np.asarray(image, dtype=np.float64)
     if image.ndim not in (2, 3):
@@ -249,23 +243,11 @@ def keras_warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest"
 
     Usage: ``keras_warp(photo, rotation_matrix(30, *photo.shape[:2]), "reflect")`` (lesson 07).
     """
-    import keras
-
     _check_fill_mode(fill_mode)
     batch = np.asarray(image, dtype=np.float32)[None]
-    out = keras.ops.image.affine_transform(batch, to_keras_transform(matrix)[None], interpolation="bilinear",
+    out = keras.ops.image.affine_transform(batch, _keras_transform(matrix), interpolation="bilinear",
                                            fill_mode=fill_mode, fill_value=fill_value)
     return keras.ops.convert_to_numpy(out)[0]
-
-
-def sample_points(matrix: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """The input point ``(x, y)`` each output pixel samples: two arrays of shape (H, W).
-
-    Usage: ``xs, ys = sample_points(m, 28, 28); inside = (xs >= 0) & (xs <= 27)`` (lesson 07).
-    """
-    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
-    m = np.asarray(matrix, dtype=np.float64)
-    return m[0, 0] * x + m[0, 1] * y + m[0, 2], m[1, 0] * x + m[1, 1] * y + m[1, 2]
 
 
 def wrap_seam(matrix: np.ndarray, height: int, width: int, tol: float = 1e-3) -> np.ndarray:
@@ -276,7 +258,9 @@ def wrap_seam(matrix: np.ndarray, height: int, width: int, tol: float = 1e-3) ->
     too: a float32 rounding can put an exact 0 on either side of it. Boolean (H, W).
     Usage: ``differ = wrap_seam(m, *image.shape[:2])`` (lesson 07).
     """
-    xs, ys = sample_points(matrix, height, width)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    m = np.asarray(matrix, dtype=np.float64)
+    xs, ys = m[0, 0] * x + m[0, 1] * y + m[0, 2], m[1, 0] * x + m[1, 1] * y + m[1, 2]   # sampled points
     mx, my = np.mod(xs, width), np.mod(ys, height)
     return (mx > width - 1 - tol) | (mx < tol) | (my > height - 1 - tol) | (my < tol)
 
@@ -285,37 +269,31 @@ def fixed_transform(layer, image: np.ndarray, **params: float) -> np.ndarray:
     """A Keras 3 geometric layer applied to one image with FIXED parameters instead of random ones.
 
     Drives the layer's own ``transform_images`` with the transformation it would have drawn:
-    ``RandomRotation``: ``degrees``; ``RandomTranslation``: ``dx, dy`` (pixels); ``RandomZoom``:
-    ``zoom_x, zoom_y``; ``RandomShear``: ``shear_x, shear_y`` (slopes). Fill mode and
+    ``RandomRotation``: ``degrees`` (its matrix is the lesson's :func:`rotation_matrix`, the one
+    ``get_random_transformation`` builds; tested); ``RandomTranslation``: ``dx, dy`` (pixels);
+    ``RandomZoom``: ``zoom_x, zoom_y``; ``RandomShear``: ``shear_x, shear_y`` (slopes). Fill mode and
     interpolation are the layer's own.
     Usage: ``fixed_transform(keras.layers.RandomRotation(0.1, fill_mode="wrap"), photo, degrees=30)``.
     """
-    import keras
-
     batch = keras.ops.convert_to_tensor(np.asarray(image, dtype=np.float32)[None])
     h, w = int(batch.shape[1]), int(batch.shape[2])
-    name = type(layer).__name__
+    name, value = type(layer).__name__, params.get
+
+    def tensor(rows: list[list[float]]):
+        return keras.ops.convert_to_tensor(rows, dtype="float32")
+
     if name == "RandomRotation":
-        zero, one = keras.ops.zeros([1]), keras.ops.ones([1])
-        angle = keras.ops.convert_to_tensor([float(params.get("degrees", 0.0))])
-        matrix = layer._compute_affine_matrix(   # the layer's own matrix, with a fixed angle
-            center_x=0.5, center_y=0.5, angle=angle, translate_x=zero, translate_y=zero, scale=one,
-            shear_x=zero, shear_y=zero, height=h, width=w)
-        transformation = {"rotation_matrix": matrix}
+        transformation = {"rotation_matrix": _keras_transform(rotation_matrix(value("degrees", 0.0), h, w))}
     elif name == "RandomTranslation":
-        translations = np.array([[params.get("dx", 0.0), params.get("dy", 0.0)]], np.float32)
-        transformation = {"translations": keras.ops.convert_to_tensor(translations), "input_shape": batch.shape}
+        transformation = {"translations": tensor([[value("dx", 0.0), value("dy", 0.0)]])}
     elif name == "RandomZoom":
-        zx, zy = params.get("zoom_x", 1.0), params.get("zoom_y", 1.0)
-        transformation = {"width_zoom": keras.ops.convert_to_tensor(np.array([[zx]], np.float32)),
-                          "height_zoom": keras.ops.convert_to_tensor(np.array([[zy]], np.float32)),
-                          "input_shape": batch.shape}
+        transformation = {"width_zoom": tensor([[value("zoom_x", 1.0)]]), "height_zoom": tensor([[value("zoom_y", 1.0)]])}
     elif name == "RandomShear":
-        factors = np.array([[params.get("shear_x", 0.0), params.get("shear_y", 0.0)]], np.float32)
-        transformation = {"shear_factor": keras.ops.convert_to_tensor(factors), "input_shape": batch.shape}
+        transformation = {"shear_factor": tensor([[value("shear_x", 0.0), value("shear_y", 0.0)]])}
     else:
         raise ValueError(f"fixed_transform handles RandomRotation, RandomTranslation, RandomZoom and "
                          f"RandomShear, got {name}")
+    transformation["input_shape"] = batch.shape
     return keras.ops.convert_to_numpy(layer.transform_images(batch, transformation, training=True))[0]
 
 
@@ -336,15 +314,9 @@ def shift_image(image: np.ndarray, dx: int, dy: int, fill_value: float = 0.0) ->
 
 
 # ----------------------------------------------------------------------------- placement and throughput
-def augment_dataset(x: np.ndarray, y: np.ndarray, augment, batch_size: int = 64, shuffle: bool = True,
-                    seed: int = 0):
-    """A ``tf.data`` pipeline that augments on the CPU, in parallel and ahead of the training step.
-
-    ``shuffle -> batch -> map(augment(training=True), AUTOTUNE) -> prefetch``.
-    Usage: ``model.fit(augment_dataset(x, y, task_augmentation()), epochs=5)`` (lesson 07).
-    """
-    import tensorflow as tf
-
+def _dataset(x: np.ndarray, y: np.ndarray, augment, batch_size: int = 64, shuffle: bool = True, seed: int = 0):
+    """A ``tf.data`` pipeline that augments on the CPU, in parallel and ahead of the training step:
+    ``shuffle -> batch -> map(augment(training=True), AUTOTUNE) -> prefetch``."""
     data = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32), np.asarray(y)))
     if shuffle:
         data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -355,8 +327,6 @@ def augment_dataset(x: np.ndarray, y: np.ndarray, augment, batch_size: int = 64,
 
 
 def _compiled(model, lr: float = 1e-3, run_eagerly: bool = False):
-    import keras
-
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], run_eagerly=run_eagerly)
     return model
@@ -369,37 +339,26 @@ def training_throughput(x: np.ndarray, y: np.ndarray, augment_factory: Callable[
 
     ``"model"``: the augmentation layers are the model's first layers (they run inside each
     training step, on the model's device); ``"tf.data"``: they run in the input pipeline
-    (:func:`augment_dataset`, CPU threads, overlapped with the step by ``prefetch``). The epochs after
+    (a ``tf.data`` map, CPU threads, overlapped with the step by ``prefetch``). The epochs after
     the first are timed and the fastest counts, which leaves out graph tracing and the moments another
     process takes the CPU; with one epoch, that epoch counts (``run_eagerly``: no graph at all, for a
     quick check on a few batches).
     Usage: ``training_throughput(x, y, task_augmentation, "tf.data")`` (lesson 07).
     """
-    import keras
-
     if placement not in ("model", "tf.data", "none"):
         raise ValueError(f"placement must be 'model', 'tf.data' or 'none', got {placement!r}")
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    net = (build or build_small_cnn)()
-    times: list[float] = []
-
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
+    net, timer = (build or build_small_cnn)(), EpochTimer()
     if placement == "model":
         model = keras.Sequential([keras.Input(net.input_shape[1:]), augment_factory(), net])
-        data = augment_dataset(x, y, None, batch_size)
+        data = _dataset(x, y, None, batch_size)
     else:
         model = net
-        data = augment_dataset(x, y, augment_factory() if placement == "tf.data" else None, batch_size)
+        data = _dataset(x, y, augment_factory() if placement == "tf.data" else None, batch_size)
     _compiled(model, run_eagerly=run_eagerly).fit(data, epochs=epochs, verbose=0, shuffle=False,  # data shuffles
-                                                  callbacks=[Timer()])
-    return len(x) / min(times[1:] or times)
+                                                  callbacks=[timer])
+    return len(x) / min(timer.seconds[1:] or timer.seconds)
 
 
 # ----------------------------------------------------------------------------- the small-data experiment
@@ -410,9 +369,6 @@ def build_small_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), width: int 
     norm: with a few hundred steps its running statistics would not settle.
     Usage: ``model = build_small_cnn()`` (lesson 07).
     """
-    import keras
-    from keras import layers
-
     inputs = keras.Input(input_shape, name="image")
     x = layers.Conv2D(width, 3, padding="same", activation="relu", name="conv1")(inputs)
     x = layers.MaxPooling2D(name="pool1")(x)
@@ -426,6 +382,24 @@ def build_small_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), width: int 
     return keras.Model(inputs, outputs, name="small_cnn")
 
 
+class CleanAccuracy(keras.callbacks.Callback):
+    """The network's accuracy on the clean training images after each epoch, in ``accuracy``.
+
+    Keras' "accuracy" is measured on the (augmented) batches, with dropout on; this one is
+    comparable with ``val_accuracy`` (lesson 07).
+    Usage: ``clean = CleanAccuracy(net, x, y); model.fit(..., callbacks=[clean]); clean.accuracy``.
+    """
+
+    def __init__(self, net: keras.Model, x: np.ndarray, y: np.ndarray) -> None:
+        super().__init__()
+        self.net, self.x, self.y = net, x, y
+        self.accuracy: list[float] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        labels = forward(self.net, self.x, "labels", compiled=False, batch_size=500)
+        self.accuracy.append(float(np.mean(labels == self.y)))
+
+
 def train_small_data(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
                      augment=None, epochs: int = 40, seed: int = 0, batch_size: int = 32, lr: float = 1e-3,
                      width: int = 32, callbacks: Sequence[Any] = (), run_eagerly: bool = False):
@@ -436,8 +410,6 @@ def train_small_data(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray,
     without the augmentation layers. The same ``seed`` gives the same initial weights.
     Usage: ``net, hist = train_small_data(x, y, (xv, yv), task_augmentation(seed=0), epochs=40)``.
     """
-    import keras
-
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels")
     if epochs < 1:
@@ -446,31 +418,13 @@ def train_small_data(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray,
     x, y = np.asarray(x, np.float32), np.asarray(y)
     net = build_small_cnn(tuple(np.shape(x)[1:]), width=width)
     model = net if augment is None else keras.Sequential([keras.Input(net.input_shape[1:]), augment, net])
-    clean: list[float] = []
-
-    class CleanAccuracy(keras.callbacks.Callback):
-        # Keras' "accuracy" is measured on the (augmented) batches, with dropout on; this one is
-        # the network's accuracy on the clean training images, comparable with val_accuracy
-        def on_epoch_end(self, epoch, logs=None):
-            clean.append(float(np.mean(predict_labels(net, x) == y)))
-
+    clean = CleanAccuracy(net, x, y)
     history = _compiled(model, lr, run_eagerly).fit(
         x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, verbose=0,
-        callbacks=[CleanAccuracy(), *callbacks])
+        callbacks=[clean, *callbacks])
     _compiled(net, lr)
     record = {k: [float(v) for v in vs] for k, vs in history.history.items()}
-    return net, record | {"clean_accuracy": clean}
-
-
-def predict_labels(model, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
-    """The predicted class of every image, in batches, in inference mode (no augmentation, no dropout).
-
-    Usage: ``accuracy = np.mean(predict_labels(net, x_test) == y_test)`` (lesson 07).
-    """
-    x = np.asarray(x, np.float32)
-    parts = [np.asarray(model(x[i:i + batch_size], training=False)).argmax(-1)
-             for i in range(0, len(x), batch_size)]
-    return np.concatenate(parts) if parts else np.zeros(0, int)
+    return net, record | {"clean_accuracy": clean.accuracy}
 
 
 def overfitting_gap(history: dict[str, list[float]], last: int = 5) -> float:
@@ -516,8 +470,6 @@ def experiment_data(seed: int, n_per_class: int = AUGMENTATION_RECIPE["n_per_cla
     and the 10,000 test images. Returns ``(x, y), (x_val, y_val), (x_test, y_test)``.
     Usage: ``(x, y), val, test = experiment_data(0)`` (lesson 07).
     """
-    from course_utils.data import load_fashion_mnist, subset
-
     (x_all, y_all), (x_test, y_test) = load_fashion_mnist()
     x, y = subset(x_all[:55_000], y_all[:55_000], per_class=n_per_class, seed=seed)
 
@@ -536,8 +488,4 @@ def shipped_runs() -> dict[str, Any]:
     ``test_accuracy``, ``train_seconds``) and ``spread`` (test accuracy per condition over the seeds).
     Usage: ``runs = shipped_runs()["runs"]`` (lesson 07).
     """
-    import json
-
-    from course_utils.manifest import verified_path
-
     return json.loads(verified_path(AUGMENTATION_RUNS_FILE).read_text(encoding="utf-8"))

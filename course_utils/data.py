@@ -17,6 +17,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from course_utils.paths import keras_home, sha256_bytes
 
@@ -190,7 +191,6 @@ def _sklearn(name: str) -> Callable[[], np.ndarray]:
 
 def _grace_hopper() -> np.ndarray:
     import matplotlib.cbook
-    from PIL import Image
 
     with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as fh:
         return np.asarray(Image.open(fh).convert("RGB"))
@@ -223,3 +223,17 @@ def sample_photo(name: str) -> np.ndarray:
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)
     return np.ascontiguousarray(image[..., :3]).astype(np.uint8)
+
+
+def read_photo(path: str | Path) -> np.ndarray:
+    """An image file as uint8 RGB ``(H, W, 3)``; a one-line ``ValueError`` if it cannot be read.
+
+    Usage: ``image = read_photo("my_cat.jpg")`` (lesson 06 classifies your own photo).
+    """
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except FileNotFoundError:
+        raise ValueError(f"cannot read {path}: no such file") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"cannot read {path}: not an image file ({type(exc).__name__})") from None

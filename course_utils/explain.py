@@ -27,12 +27,17 @@ Usage::
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
+from scipy.ndimage import gaussian_filter
+from scipy.stats import spearmanr
 
-from course_utils.models import logits_model
+from course_utils.inference import forward
+from course_utils.models import logits_model, scores_model
+from course_utils.progress import progress
 
 
 def _built(model, shape: tuple[int, ...] | None = None):
@@ -73,36 +78,8 @@ def _layer(model, name: str):
     return model.get_layer(name)
 
 
-def _sub_model(model, outputs):
-    """A model from the (single) input of ``model`` to the symbolic tensor(s) ``outputs``."""
-    import keras
-
-    return keras.Model(model.inputs[0], outputs)
-
-
 def _scores(model):   # the symbolic class scores before the softmax
     return logits_model(model).outputs[0]
-
-
-@functools.lru_cache(maxsize=4)   # one trace per model and image shape
-def _compiled_call(model, image_shape: tuple[int, ...]):
-    """``model(x, training=False)`` compiled for batches of any size. Eagerly, each new batch size
-    costs EfficientNet-Lite0 seconds on a CPU (27 images: 2.5 s the first time, 0.47 s after);
-    compiled, 0.9 s with the trace, 0.24 s after (lesson 08's occlusion and deletion batches).
-    Not :func:`course_utils.models.compiled_forward`: that one takes the softmax of the ``logits``
-    layer, while here a probability is the model's own output (this module's convention)."""
-    import tensorflow as tf
-
-    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], model.inputs[0].dtype)])
-    def call(x):
-        return model(x, training=False)
-
-    return call
-
-
-def _probabilities(model, batch: np.ndarray, batch_size: int) -> np.ndarray:
-    call = _compiled_call(model, tuple(batch.shape[1:]))
-    return np.concatenate([np.asarray(call(batch[i:i + batch_size])) for i in range(0, len(batch), batch_size)])
 
 
 def saliency_map(model, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
@@ -111,13 +88,10 @@ def saliency_map(model, image: np.ndarray, class_index: int | None = None) -> np
     The score is the class's value before the softmax, the gradient is taken at ``image``.
     Usage: ``heat = saliency_map(model, x, class_index=281)``.
     """
-    import tensorflow as tf
-
     x = tf.constant(_as_batch(model, image))
-    scores_model = _sub_model(model, _scores(model))
     with tf.GradientTape() as tape:
         tape.watch(x)
-        scores = scores_model(x, training=False)
+        scores = scores_model(model)(x, training=False)
         score = scores[0, _class(class_index, scores.numpy()[0])]
     grads = tape.gradient(score, x).numpy()[0]
     return np.abs(grads).max(axis=-1).astype(np.float32)
@@ -142,13 +116,11 @@ def grad_cam_gradients(model, image: np.ndarray, class_index: int | None = None,
 
     Usage: ``acts, grads = grad_cam_gradients(model, x, layer_name="head_relu6")``.
     """
-    import tensorflow as tf
-
     x = tf.constant(_as_batch(model, image))
     layer = _layer(model, layer_name or last_conv_layer_name(model))
     if len(layer.output.shape) != 4:
         raise ValueError(f"layer {layer.name!r} has output shape {layer.output.shape}, not (N, h, w, k)")
-    sub = _sub_model(model, [layer.output, _scores(model)])
+    sub = keras.Model(model.inputs[0], [layer.output, _scores(model)])
     with tf.GradientTape() as tape:
         tape.watch(x)   # records every operation, even in a model whose weights are frozen
         acts, scores = sub(x, training=False)
@@ -185,8 +157,6 @@ def grad_cam(model, image: np.ndarray, class_index: int | None = None, layer_nam
     activations, grads = grad_cam_gradients(model, image, class_index, layer_name)
     heat = grad_cam_combine(activations, grad_cam_weights(grads)).astype(np.float32)
     if upsample:
-        import tensorflow as tf
-
         size = np.shape(image)[-3:-1]
         heat = tf.image.resize(heat[None, :, :, None], size, method="bilinear").numpy()[0, :, :, 0]
     peak = float(heat.max())     # the map is non-negative: an all-zero map stays zero
@@ -195,8 +165,6 @@ def grad_cam(model, image: np.ndarray, class_index: int | None = None, layer_nam
 
 def _starts(n: int, patch: int, stride: int) -> list[int]:
     """Patch corners along one axis, the last one flush with the edge so every pixel is covered."""
-    if not 1 <= patch <= n or stride < 1:
-        raise ValueError(f"need 1 <= patch <= {n} and stride >= 1, got patch={patch}, stride={stride}")
     starts = list(range(0, n - patch + 1, stride))
     return starts if starts[-1] == n - patch else [*starts, n - patch]
 
@@ -213,10 +181,15 @@ def occlusion_map(model, image: np.ndarray, class_index: int | None = None, patc
     """
     x = _as_batch(model, image)[0]
     h, w, _ = x.shape
-    patch = patch or max(1, min(h, w) // 7)
-    stride = stride or max(1, patch // 2)
+    patch = max(1, min(h, w) // 7) if patch is None else patch
+    stride = max(1, patch // 2) if stride is None else stride
+    if not 1 <= patch <= min(h, w) or stride < 1 or batch_size < 1:
+        raise ValueError(f"patch must be in [1, {min(h, w)}], stride and batch_size >= 1, "
+                         f"got patch={patch}, stride={stride}, batch_size={batch_size}")
     fill = x.mean(axis=(0, 1)) if fill is None else fill
-    clean = _probabilities(model, x[None], 1)[0]
+    # the model's own outputs (this module's probabilities), compiled once per model and image shape:
+    # eagerly, each new batch size costs EfficientNet-Lite0 2.5 s (lesson 08's occlusion and deletion)
+    clean = forward(model, x[None], "outputs", batch_size=1)[0]
     c = _class(class_index, clean)
     corners = [(t, left) for t in _starts(h, patch, stride) for left in _starts(w, patch, stride)]
     total, count = np.zeros((h, w)), np.zeros((h, w))
@@ -225,7 +198,7 @@ def occlusion_map(model, image: np.ndarray, class_index: int | None = None, patc
         batch = np.repeat(x[None], len(chunk), axis=0)
         for b, (t, left) in enumerate(chunk):
             batch[b, t:t + patch, left:left + patch] = fill
-        probs = _probabilities(model, batch, batch_size)[:, c]
+        probs = forward(model, batch, "outputs", batch_size=batch_size)[:, c]
         for (t, left), p in zip(chunk, probs):
             total[t:t + patch, left:left + patch] += clean[c] - p
             count[t:t + patch, left:left + patch] += 1
@@ -249,14 +222,10 @@ def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
 def _optimisation_loop(step_fn, steps: int, progress_desc: str | None):
     """``step_fn`` compiled when it pays (a graph is about 4x faster per step than eager on a CPU,
     but tracing costs about 8 steps), and the step numbers, behind a progress bar if asked."""
-    import tensorflow as tf
-
     if steps >= 8:
         step_fn = tf.function(step_fn)
     step_numbers: Iterable[int] = range(steps)
     if progress_desc is not None:
-        from course_utils.progress import progress
-
         step_numbers = progress(step_numbers, desc=progress_desc)
     return step_fn, step_numbers
 
@@ -287,9 +256,6 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
     the gradient was taken on), the last row that of the returned images.
     Usage: ``images, history = class_model_visualization(model, [251, 951], value_range=(-1, 1))``.
     """
-    import tensorflow as tf
-    from scipy.ndimage import gaussian_filter
-
     _built(model)
     if layer_name is not None and unit is None:
         raise ValueError("unit visualisation needs both layer_name and unit")
@@ -302,7 +268,7 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
     shape = tuple(model.inputs[0].shape[1:])
     if None in shape:
         raise ValueError(f"model input shape {shape} is not fully defined")
-    sub = _sub_model(model, output)
+    sub = keras.Model(model.inputs[0], output)
     dtype = np.dtype(model.inputs[0].dtype)
     onehot = tf.constant(np.eye(output.shape[-1], dtype=dtype)[targets])
     rng = np.random.default_rng(seed)
@@ -350,10 +316,8 @@ def invert_features(model, image: np.ndarray, layer_name: str, steps: int = 200,
     ``(steps + 1,)``, at each step and for the returned image.
     Usage: ``x_hat, losses = invert_features(model, x, "block5_project_bn", value_range=(-1, 1))``.
     """
-    import tensorflow as tf
-
     x0 = _as_batch(model, image)
-    sub = _sub_model(model, _layer(model, layer_name).output)
+    sub = keras.Model(model.inputs[0], _layer(model, layer_name).output)
     target = tf.constant(sub(x0, training=False))
     scale = float(tf.reduce_sum(target ** 2)) or 1.0
     rng = np.random.default_rng(seed)
@@ -382,13 +346,13 @@ def invert_features(model, image: np.ndarray, layer_name: str, steps: int = 200,
 
 
 def random_saliency(shape: tuple[int, int], seed: int = 0, cells: int | None = None) -> np.ndarray:
-    """Uniform random values, the "random order" baselines for :func:`deletion_curve` (lesson 08).
+    """Uniform random values, the "random order" baselines for :func:`deletion_curves` (lesson 08).
 
     By default one value per pixel: deletion then greys out pixels scattered over the whole image.
     With ``cells``, one value per cell of a ``cells`` x ``cells`` grid (each pixel takes its
     cell's value), so deletion removes whole regions in random order, as coarse as a Grad-CAM map
     on a ``cells`` x ``cells`` feature grid.
-    Usage: ``deletion_curve(model, x, random_saliency(x.shape[:2], cells=7))``.
+    Usage: ``deletion_curves(model, x, {"random": random_saliency(x.shape[:2], cells=7)})``.
     """
     rng = np.random.default_rng(seed)
     if cells is None:
@@ -400,25 +364,16 @@ def random_saliency(shape: tuple[int, int], seed: int = 0, cells: int | None = N
     return grid[np.arange(h) * cells // h][:, np.arange(w) * cells // w]
 
 
-def deletion_curve(model, image: np.ndarray, saliency: np.ndarray, class_index: int | None = None,
-                   steps: int = 20, fill=None, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """Petsiuk et al. (2018) deletion: remove the most salient pixels first, watch the probability fall.
-
-    Step ``s`` of ``steps`` sets the ``round(s / steps * H * W)`` most salient pixels to ``fill``
-    (default: the image's mean colour; ties keep raster order). Returns ``(fractions, probs)``,
-    each ``steps + 1`` long: the fraction removed, from 0 to 1, and the class probability.
-    Usage: ``auc = deletion_auc(*deletion_curve(model, x, grad_cam(model, x)))``.
-    """
-    return deletion_curves(model, image, {"map": saliency}, class_index, steps, fill, batch_size)["map"]
-
-
 def deletion_curves(model, image: np.ndarray, saliencies: dict[str, np.ndarray], class_index: int | None = None,
                     steps: int = 20, fill=None, batch_size: int = 32) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """:func:`deletion_curve` for several maps of one image, their images run through the model together.
+    """Petsiuk et al. (2018) deletion: remove the most salient pixels first, watch the probability fall.
 
-    Same arguments, with ``saliencies`` a dict of ``(H, W)`` maps; returns ``{name: (fractions, probs)}``.
-    One batched pass instead of one per map: on a CPU the per-call overhead of a large model
-    dominates a short curve (lesson 08 compares 3 maps with 6 random orders).
+    For each ``(H, W)`` map of ``saliencies``, step ``s`` of ``steps`` sets the
+    ``round(s / steps * H * W)`` most salient pixels to ``fill`` (default: the image's mean colour;
+    ties keep raster order). Returns ``{name: (fractions, probs)}``, each ``steps + 1`` long: the
+    fraction removed, from 0 to 1, and the class probability. The images of all the maps run through
+    the model together: on a CPU the per-call overhead of a large model dominates a short curve
+    (lesson 08 compares 3 maps with 6 random orders).
     Usage: ``curves = deletion_curves(model, x, {"Grad-CAM": heat, "saliency": sal})``.
     """
     x = _as_batch(model, image)[0]
@@ -438,7 +393,7 @@ def deletion_curves(model, image: np.ndarray, saliencies: dict[str, np.ndarray],
             rows, cols = np.unravel_index(order[:round(fraction * h * w)], (h, w))
             batch[s, rows, cols] = fill
         batches.append(batch)
-    probs = _probabilities(model, np.concatenate(batches), batch_size)
+    probs = forward(model, np.concatenate(batches), "outputs", batch_size=batch_size)   # compiled, as above
     c = _class(class_index, probs[0])
     return {name: (fractions, probs[k * (steps + 1):(k + 1) * (steps + 1), c])
             for k, name in enumerate(saliencies)}
@@ -447,7 +402,7 @@ def deletion_curves(model, image: np.ndarray, saliencies: dict[str, np.ndarray],
 def deletion_auc(fractions: np.ndarray, probs: np.ndarray) -> float:
     """Area under the deletion curve by the trapezoid rule (lower: the map found what matters).
 
-    Usage: ``deletion_auc(*deletion_curve(model, x, heat))``.
+    Usage: ``deletion_auc(*curves["Grad-CAM"])``.
     """
     return float(np.trapezoid(probs, fractions))
 
@@ -462,8 +417,6 @@ def randomize_top_down(model, n_layers: int, seed: int | None = 0):
     seeds Python, NumPy and Keras globally); the original model is not changed.
     Usage: ``for n in range(1, 6): maps.append(grad_cam(randomize_top_down(model, n), x))``.
     """
-    import keras
-
     _built(model)
     weighted = [i for i, layer in enumerate(model.layers) if layer.weights]
     if not 0 <= n_layers <= len(weighted):
@@ -483,8 +436,6 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 
     Usage: ``spearman(grad_cam(model, x), grad_cam(randomize_top_down(model, 3), x))``.
     """
-    from scipy.stats import spearmanr
-
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         raise ValueError(f"maps must have the same shape, got {a.shape} and {b.shape}")

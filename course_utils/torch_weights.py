@@ -34,108 +34,79 @@ class UnsafePickleError(pickle.UnpicklingError):
 
 
 @dataclass
-class _StorageRef:
-    key: str
-    dtype: type
-    numel: int
-    data: np.ndarray | None = None
+class _Tensor:
+    """What the pickle says of a tensor: its storage's key, and where it lies in that storage."""
 
-
-@dataclass
-class _TensorRef:
-    storage: _StorageRef
+    storage: str
     offset: int
     size: tuple[int, ...]
     stride: tuple[int, ...]
 
-    def to_numpy(self) -> np.ndarray:
-        base = self.storage.data
-        if base is None:
-            raise pickle.UnpicklingError(f"storage {self.storage.key} has no data")
-        item = base.itemsize
-        if not self.size:
-            return base[self.offset].copy()
-        last = self.offset + sum((n - 1) * s for n, s in zip(self.size, self.stride))
-        if self.offset < 0 or last >= base.size:
-            raise pickle.UnpicklingError(f"tensor reaches past its storage {self.storage.key}")
-        view = np.lib.stride_tricks.as_strided(
-            base[self.offset:], shape=self.size, strides=tuple(s * item for s in self.stride),
-            writeable=False)
-        return np.array(view)
+
+def _rebuild_tensor(storage: str, offset: int, size: tuple, stride: tuple, *_ignored: Any) -> _Tensor:
+    return _Tensor(storage, int(offset), tuple(int(n) for n in size), tuple(int(s) for s in stride))
 
 
-def _storage_type(name: str) -> type:
-    return type(name, (), {"dtype": STORAGE_DTYPES[name]})
-
-
-def _rebuild_tensor(storage: _StorageRef, offset: int, size: tuple, stride: tuple,
-                    *_ignored: Any) -> _TensorRef:
-    return _TensorRef(storage, int(offset), tuple(int(n) for n in size),
-                      tuple(int(s) for s in stride))
-
-
+# The only globals a state dict names; a storage type resolves to its NumPy dtype.
 ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
     ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
-    **{("torch", name): _storage_type(name) for name in STORAGE_DTYPES},
+    **{("torch", name): np.dtype(dtype) for name, dtype in STORAGE_DTYPES.items()},
 }
 
 
 class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that resolves only :data:`ALLOWED_GLOBALS` and records storages."""
+    """An unpickler that resolves only :data:`ALLOWED_GLOBALS` and records each storage's dtype by key."""
 
-    def __init__(self, file: BinaryIO, storages: dict[str, _StorageRef]):
+    def __init__(self, file: BinaryIO, storages: dict[str, np.dtype]):
         super().__init__(file)
         self.storages = storages
 
     def find_class(self, module: str, name: str) -> Any:
-        try:
-            return ALLOWED_GLOBALS[(module, name)]
-        except KeyError:
-            raise UnsafePickleError(
-                f"refusing to load global {module}.{name}: not in the state-dict allow-list") from None
+        if (module, name) not in ALLOWED_GLOBALS:
+            raise UnsafePickleError(f"refusing to load global {module}.{name}: not in the state-dict allow-list")
+        return ALLOWED_GLOBALS[(module, name)]
 
-    def persistent_load(self, pid: Any) -> _StorageRef:
-        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
+    def persistent_load(self, pid: Any) -> str:
+        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage" and isinstance(pid[1], np.dtype)):
             raise pickle.UnpicklingError(f"unexpected persistent id {pid!r:.80}")
-        _, storage_type, key, _location, numel = pid[:5]
-        dtype = getattr(storage_type, "dtype", None)
-        if dtype is None:
-            raise pickle.UnpicklingError(f"unknown storage type {storage_type!r:.80}")
-        key = str(key)
-        if key not in self.storages:
-            self.storages[key] = _StorageRef(key, dtype, int(numel))
-        return self.storages[key]
+        self.storages[str(pid[2])] = pid[1]
+        return str(pid[2])
 
 
-def _load_plain(fh: BinaryIO) -> Any:
-    return RestrictedUnpickler(fh, {}).load()
+def _to_numpy(tensor: _Tensor, data: dict[str, np.ndarray]) -> np.ndarray:
+    """The tensor's values: a strided view of its storage, bounds checked, copied."""
+    base = data[tensor.storage]
+    last = tensor.offset + sum((n - 1) * s for n, s in zip(tensor.size, tensor.stride))
+    if tensor.offset < 0 or last >= base.size:
+        raise pickle.UnpicklingError(f"tensor reaches past its storage {tensor.storage}")
+    strides = tuple(s * base.itemsize for s in tensor.stride)
+    return np.array(np.lib.stride_tricks.as_strided(base[tensor.offset:], tensor.size, strides, writeable=False))
 
 
 def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
-    """Read a legacy-format PyTorch state dict into ``{name: numpy array}``.
+    """Read a legacy-format PyTorch state dict into ``{name: numpy array}`` (lesson 06's offline model).
 
     Raises :class:`UnsafePickleError` if the file names any global outside the allow-list.
     Usage: ``weights = read_state_dict(path)``.
     """
-    storages: dict[str, _StorageRef] = {}
+    storages: dict[str, np.dtype] = {}
+    data: dict[str, np.ndarray] = {}
     with open(path, "rb") as fh:
-        if _load_plain(fh) != LEGACY_MAGIC:
+        if RestrictedUnpickler(fh, storages).load() != LEGACY_MAGIC:
             raise pickle.UnpicklingError(f"{path} is not a legacy PyTorch file (bad magic number)")
-        _load_plain(fh)  # protocol version
-        _load_plain(fh)  # system info: endianness and type sizes
+        for _ in ("protocol version", "system info"):
+            RestrictedUnpickler(fh, storages).load()
         state = RestrictedUnpickler(fh, storages).load()
-        keys = _load_plain(fh)
-        for key in keys:
-            ref = storages[str(key)]
+        for key in RestrictedUnpickler(fh, storages).load():
+            dtype = storages[str(key)].newbyteorder("<")
             (numel,) = struct.unpack("<q", fh.read(8))
-            nbytes = numel * np.dtype(ref.dtype).itemsize
-            buf = fh.read(nbytes)
-            if len(buf) != nbytes:
+            buf = fh.read(numel * dtype.itemsize)
+            if len(buf) != numel * dtype.itemsize:
                 raise pickle.UnpicklingError(f"{path} is truncated in storage {key}")
-            ref.data = np.frombuffer(buf, dtype=np.dtype(ref.dtype).newbyteorder("<"))
+            data[str(key)] = np.frombuffer(buf, dtype=dtype)
     if not isinstance(state, dict):
         raise pickle.UnpicklingError(f"{path} does not hold a state dict")
-    return {name: value.to_numpy() if isinstance(value, _TensorRef) else np.asarray(value)
+    return {name: _to_numpy(value, data) if isinstance(value, _Tensor) else np.asarray(value)
             for name, value in state.items()}

@@ -10,7 +10,7 @@ the frozen layer, not ``training=False`` on the nested call, that does it).
 
 Usage::
 
-    from course_utils.pretrained import imagenet_model
+    from course_utils.pretrained import imagenet_model, to_imagenet_input
     from course_utils.transfer import graph_slice, cached_features
     base = graph_slice(imagenet_model(), end="avg_pool", size=96)
     features = cached_features(base, images)          # (N, 1280), from disk the second time
@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
+import keras
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from course_utils.paths import cache_dir
 
@@ -40,8 +42,6 @@ def graph_slice(model, end: str, size: int | None = None, start: str | None = No
     shape of ``start``'s output), so the slice **shares** the weights of ``model``.
     Usage: ``bottom = graph_slice(imagenet_model(), end="block10_add", size=96)``.
     """
-    import keras
-
     if start is None:
         side = size or model.input_shape[1]
         source, new_input = model.inputs[0], keras.Input((side, side, model.input_shape[-1]), name="image")
@@ -79,8 +79,8 @@ def frozen_base_with_head(base, num_classes: int, dropout: float = 0.2):
 
     Usage: ``model = frozen_base_with_head(graph_slice(imagenet_model(), "avg_pool", 96), 10)``.
     """
-    import keras
-
+    if num_classes < 1 or not 0 <= dropout < 1:
+        raise ValueError(f"need num_classes >= 1 and dropout in [0, 1), got {num_classes} and {dropout}")
     base.trainable = False
     inputs = keras.Input(base.input_shape[1:], name="image")
     x = base(inputs, training=False)   # the guide's intent; Keras 3 lets fit's training=True override it
@@ -96,8 +96,6 @@ def unfreeze_top(model, first: str) -> list[str]:
     Returns the names of the trainable layers that carry weights.
     Usage: ``unfreeze_top(base, "block11_expand_conv")``.
     """
-    import keras
-
     names = [layer.name for layer in model.layers]
     if first not in names:
         raise ValueError(f"layer {first!r} is not in {model.name}")
@@ -108,28 +106,20 @@ def unfreeze_top(model, first: str) -> list[str]:
     return [layer.name for layer in model.layers if layer.trainable and layer.weights]
 
 
-def data_hash(images: np.ndarray) -> str:
-    """SHA-256 of an array's dtype, shape and bytes (16 hex digits). Usage: ``data_hash(x_test)``."""
-    images = np.ascontiguousarray(images)
-    digest = hashlib.sha256(f"{images.dtype}{images.shape}".encode())
-    digest.update(images.tobytes())
-    return digest.hexdigest()[:16]
-
-
-def weights_hash(model) -> str:
-    """SHA-256 of all of a model's weights (16 hex digits): a fine-tuned model gets a new cache key.
-
-    Usage: ``weights_hash(base)``.
-    """
+def _digest(arrays) -> str:
+    """SHA-256 (16 hex digits) of arrays' dtypes, shapes and bytes: the data's or the weights' cache key."""
     digest = hashlib.sha256()
-    for weight in sorted(model.weights, key=lambda w: w.path):   # freezing reorders model.weights
-        digest.update(np.ascontiguousarray(np.asarray(weight)).tobytes())
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(array.tobytes())
     return digest.hexdigest()[:16]
 
 
 def feature_cache_path(model, images: np.ndarray) -> Path:
     """Where :func:`cached_features` keeps ``model``'s features of ``images``: the course cache,
-    ``features/<model name>_<input side>px_w<weights hash>_d<data hash>.npy``.
+    ``features/<model name>_<input side>px_w<weights hash>_d<data hash>.npy`` (a fine-tuned model,
+    other weights, gets a new file).
 
     Usage: ``feature_cache_path(base, x).is_file()``.
     """
@@ -137,7 +127,8 @@ def feature_cache_path(model, images: np.ndarray) -> Path:
     name = model.name if model.name.endswith(side) else f"{model.name}_{side}"
     folder = cache_dir() / FEATURES_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{name}_w{weights_hash(model)}_d{data_hash(images)}.npy"
+    weights = [np.asarray(w) for w in sorted(model.weights, key=lambda w: w.path)]   # freezing reorders them
+    return folder / f"{name}_w{_digest(weights)}_d{_digest([images])}.npy"
 
 
 def extract_features(model, images: np.ndarray, path: str | Path, batch_size: int = 64) -> np.ndarray:
@@ -165,28 +156,15 @@ def cached_features(model, images: np.ndarray, batch_size: int = 64) -> np.ndarr
     return extract_features(model, images, feature_cache_path(model, images), batch_size=batch_size)
 
 
-def to_imagenet_input(images: np.ndarray, size: int) -> np.ndarray:
-    """Greyscale uint8 images ``(N, H, W)`` to the ImageNet model's input: bilinear resize to
-    ``size x size``, grey copied into R, G and B, scaled to ``(v - 127) / 128`` (EfficientNet-Lite).
-
-    Usage: ``x = to_imagenet_input(x_test_u8[:100], 96)  # (100, 96, 96, 3) float32``.
-    """
-    import keras
-
-    images = np.asarray(images)
-    if images.ndim != 3:
-        raise ValueError(f"expected greyscale images of shape (N, H, W), got shape {images.shape}")
-    resized = keras.ops.image.resize(images[..., None].astype("float32"), (size, size), interpolation="bilinear")
-    rgb = np.repeat(keras.ops.convert_to_numpy(resized), 3, axis=-1)
-    return ((rgb - 127.0) / 128.0).astype("float32")
-
-
 def nested_subsets(labels: np.ndarray, sizes: tuple[int, ...], seed: int = 0) -> dict[int, np.ndarray]:
     """Class-balanced training sets, ``n`` examples per class for each ``n`` in ``sizes``, each inside
     the next one (the same seed adds examples rather than drawing a new set: a learning curve).
+    Not :func:`course_utils.data.subset`, which draws one set; with a single size the two draw the same.
 
     Usage: ``sets = nested_subsets(y_train, (1, 5, 20), seed=0); x_train[sets[5]]``.
     """
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"sizes must be examples per class >= 1, got {sizes}")
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
     largest = max(sizes)
@@ -206,8 +184,6 @@ def fit_steps(model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int =
 
     Usage: ``fit_steps(build_classic_convnet(), x_small, y_small, steps=200)``.
     """
-    import keras
-
     if steps < 1 or len(x) == 0:
         raise ValueError(f"need steps >= 1 and some training data, got steps={steps}, {len(x)} examples")
     keras.utils.set_random_seed(seed)
@@ -224,14 +200,6 @@ def fit_steps(model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int =
     return model
 
 
-def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> float:
-    """Fraction of ``x`` whose arg-max prediction is ``y``, in inference mode (eager calls: no tracing
-    for a model evaluated once). Usage: ``accuracy(model, x_test, y_test)``."""
-    labels = [np.argmax(np.asarray(model(x[i:i + batch_size], training=False)), axis=-1)
-              for i in range(0, len(x), batch_size)]
-    return float(np.mean(np.concatenate(labels) == np.asarray(y)))
-
-
 def linear_probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
                           test_labels: np.ndarray, c: float = 1.0) -> float:
     """Test accuracy of a multinomial logistic regression (L2, ``C = c``, scikit-learn) on frozen
@@ -239,29 +207,15 @@ def linear_probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, 
 
     Usage: ``linear_probe_accuracy(f_train, y_train, f_test, y_test)``.
     """
-    from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
-
+    if len(train_features) != len(train_labels) or len(test_features) != len(test_labels) or c <= 0:
+        raise ValueError(f"need as many labels as features and c > 0, got {len(train_features)} features, "
+                         f"{len(train_labels)} labels, {len(test_features)} and {len(test_labels)}, c={c}")
     clf = LogisticRegression(C=c, max_iter=2000)
     # one BLAS thread: L-BFGS makes many tiny BLAS calls, and on a busy 2-core machine waking a second
     # thread for each one took 10-20x longer (1-2 s instead of 0.07 s for 50 x 1280 features); same result
     with threadpool_limits(limits=1, user_api="blas"):
         clf.fit(train_features, train_labels)
         return float(clf.score(test_features, test_labels))
-
-
-def summarise(results: dict[tuple[str, int], list[float]]) -> list[dict[str, Any]]:
-    """Mean, sample standard deviation and count of each ``(method, labels per class)`` list of accuracies.
-
-    Usage: ``summarise({("scratch", 5): [0.61, 0.64, 0.60]})``.
-    """
-    rows = []
-    for (method, n), values in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        values = np.asarray(values, dtype=float)
-        std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-        rows.append({"method": method, "per_class": n, "mean": float(values.mean()), "std": std,
-                     "runs": len(values)})
-    return rows
 
 
 def fine_tune(body, first: str, x: np.ndarray, y: np.ndarray, features: np.ndarray, num_classes: int,
@@ -277,8 +231,6 @@ def fine_tune(body, first: str, x: np.ndarray, y: np.ndarray, features: np.ndarr
     statistics drift), to show what goes wrong. ``body`` itself is never changed.
     Usage: ``model = fine_tune(top, "block11_expand_conv", a_train, y_train, f_train, 10, 100, 100)``.
     """
-    import keras
-
     keras.utils.set_random_seed(seed)
     tuned = keras.models.clone_model(body)
     tuned.set_weights(body.get_weights())
@@ -296,45 +248,27 @@ def fine_tune(body, first: str, x: np.ndarray, y: np.ndarray, features: np.ndarr
     return fit_steps(model, x, y, steps, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
 
 
+def _batch_norms(model) -> dict:
+    """The BatchNormalization layers of ``model`` by name, nested models searched too."""
+    found = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found[layer.name] = layer
+        elif isinstance(layer, keras.Model):
+            found.update(_batch_norms(layer))
+    return found
+
+
 def bn_drift(before, after) -> float:
     """Mean over the BatchNormalization layers of ``|moving mean after - before| / sqrt(moving var before)``:
     how far fine-tuning moved the running statistics, in units of their standard deviation.
 
     Usage: ``bn_drift(top, tuned_model)`` (layers matched by name; a nested copy is searched too).
     """
-    import keras
-
-    def bns(model):
-        found = {}
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                found[layer.name] = layer
-            elif hasattr(layer, "layers"):
-                found.update(bns(layer))
-        return found
-
-    old, new = bns(before), bns(after)
-    shifts = []
-    for name, layer in old.items():
-        if name in new:
-            mean0, var0 = (np.asarray(w) for w in (layer.moving_mean, layer.moving_variance))
-            shifts.append(np.mean(np.abs(np.asarray(new[name].moving_mean) - mean0) / np.sqrt(var0 + 1e-3)))
+    new = _batch_norms(after)
+    shifts = [np.mean(np.abs(np.asarray(new[name].moving_mean) - np.asarray(layer.moving_mean))
+                      / np.sqrt(np.asarray(layer.moving_variance) + 1e-3))
+              for name, layer in _batch_norms(before).items() if name in new]
     if not shifts:
         raise ValueError("no BatchNormalization layer in common between the two models")
     return float(np.mean(shifts))
-
-
-def read_photo(path: str | Path) -> np.ndarray:
-    """An image file as uint8 RGB ``(H, W, 3)``; a one-line ``ValueError`` if it cannot be read.
-
-    Usage: ``image = read_photo("my_cat.jpg")``.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            return np.asarray(image.convert("RGB"), dtype=np.uint8)
-    except FileNotFoundError:
-        raise ValueError(f"cannot read {path}: no such file") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"cannot read {path}: not an image file ({type(exc).__name__})") from None

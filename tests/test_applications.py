@@ -17,22 +17,23 @@ def test_deck_table_is_the_keras_table():
     assert len(rows) == 26 and set(applications.COLUMNS) < set(rows[0])
     assert all(name in dir(keras.applications) for name in applications.DECK_TABLE)
     assert set(applications.KERAS_IO_CPU_MS_PER_STEP) <= set(applications.DECK_TABLE)
-    assert applications.input_size("Xception") == 299 and applications.input_size("ResNet50") == 224
-    with pytest.raises(ValueError, match="unknown architecture"):
-        applications.input_size("AlexNet")
+    with pytest.raises(ValueError, match="unknown architecture 'AlexNet'"):
+        applications.measure(["MobileNet", "AlexNet"])
 
 
-def test_weights_none_builds_the_published_parameter_count():
-    model = applications.build_application("MobileNet")
-    assert model.input_shape == (None, 224, 224, 3)
-    assert model.count_params() == applications.DECK_TABLE["MobileNet"][3]
+def test_measure_builds_the_published_parameter_count_at_its_input_size():
+    seen = []
+    (row,) = applications.measure(["MobileNet"], repeats=1, batch_sizes=(2,), on_each=seen.append)
+    assert seen == ["MobileNet"] and row["input_size"] == 224 and row["ms_per_image_batch2"] > 0
+    assert row["parameters_measured"] == applications.DECK_TABLE["MobileNet"][3]
 
 
 def test_latency_per_image_is_positive_and_chunks():
     model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
     assert 0 < applications.latency_per_image(model, batch_size=5, repeats=2, chunk=2) < 1
-    with pytest.raises(ValueError, match="batch_size"):
-        applications.latency_per_image(model, batch_size=0)
+    for kwargs in ({"batch_size": 0}, {"repeats": 0}, {"chunk": 0}):
+        with pytest.raises(ValueError, match="must be >= 1"):
+            applications.latency_per_image(model, **kwargs)
 
 
 def test_read_latency_table_rejects_other_json(tmp_path):

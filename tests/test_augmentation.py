@@ -5,6 +5,7 @@ helpers (tiny arrays and models)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -12,6 +13,8 @@ import pytest
 from keras import layers
 
 from course_utils import augmentation as aug
+
+GOLDEN = np.load(Path(__file__).parent / "golden" / "vision_augmentation.npz", allow_pickle=False)
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +69,39 @@ def test_matrices_closed_forms():
     np.testing.assert_allclose(aug.rotation_matrix(0, 7, 9), np.eye(3), atol=1e-12)
     np.testing.assert_allclose(aug.zoom_matrix(2, 2, 5, 9) @ [4, 2, 1], [4, 2, 1])             # the centre stays
     np.testing.assert_allclose(aug.translation_matrix(3, -2) @ [5, 5, 1], [2, 7, 1])
-    assert list(aug.to_keras_transform(aug.shear_matrix(0.1, 0.2))) == pytest.approx([1, 0.1, 0, 0.2, 1, 0, 0, 0])
     with pytest.raises(ValueError, match="3x3"):
-        aug.to_keras_transform(np.eye(2))
+        aug.keras_warp(np.zeros((4, 4, 1)), np.eye(2))
     with pytest.raises(ValueError, match="positive"):
         aug.zoom_matrix(0, 1, 5, 5)
     with pytest.raises(ValueError, match="fill_mode must be one of"):
         aug.scipy_warp(np.zeros((4, 4)), np.eye(3), "mirror")
+
+
+@pytest.mark.parametrize("mode", aug.FILL_MODES)
+def test_fixed_transform_and_warps_equal_the_old_outputs(mode):
+    # golden: the outputs before fixed_transform dropped Keras' private _compute_affine_matrix
+    photo, L = GOLDEN["photo"], layers
+    got = {"rotation": aug.fixed_transform(L.RandomRotation(0.2, fill_mode=mode), photo, degrees=30),
+           "translation": aug.fixed_transform(L.RandomTranslation(0.2, 0.2, fill_mode=mode), photo, dx=3.5, dy=-2.25),
+           "zoom": aug.fixed_transform(L.RandomZoom(0.3, 0.3, fill_mode=mode), photo, zoom_x=1.25, zoom_y=0.8),
+           "shear": aug.fixed_transform(L.RandomShear(0.3, 0.3, fill_mode=mode), photo, shear_x=0.1, shear_y=0.2)}
+    for name, out in got.items():
+        np.testing.assert_allclose(out, GOLDEN[f"{name}_{mode}"], atol=1e-6, err_msg=name)
+    if mode == "reflect":
+        np.testing.assert_allclose(aug.keras_warp(photo, GOLDEN["matrix"], mode), GOLDEN["keras_warp_reflect"], atol=1e-6)
+        np.testing.assert_allclose(aug.scipy_warp(photo, GOLDEN["matrix"], mode), GOLDEN["scipy_warp_reflect"], atol=1e-6)
+        np.testing.assert_array_equal(aug.wrap_seam(aug.rotation_matrix(30, 10, 12), 10, 12), GOLDEN["wrap_seam"])
+        np.testing.assert_array_equal(aug.shift_image(photo, 3, -2), GOLDEN["shift_image"])
+
+
+@pytest.mark.parametrize("degrees", [30.0, -72.0, 145.0])
+def test_fixed_rotation_equals_the_layers_own_random_path(image, degrees):
+    # a factor range of one value draws that angle: the layer's own matrix, then its own transform
+    layer = layers.RandomRotation((degrees / 360, degrees / 360), fill_mode="reflect")
+    own = keras.ops.convert_to_numpy(layer(image[None], training=True))[0]
+    np.testing.assert_allclose(aug.fixed_transform(layer, image, degrees=degrees), own, atol=1e-5)
+    with pytest.raises(ValueError, match="RandomFlip"):
+        aug.fixed_transform(layers.RandomFlip(), image)
 
 
 def test_shift_image_matches_the_keras_layer_and_np_roll_inside(image):
@@ -122,6 +151,8 @@ def test_placements_and_the_small_data_helpers():
     net, hist = aug.train_small_data(x, y, (x[:16], y[:16]), aug.task_augmentation(seed=0), epochs=2,
                                      width=4, run_eagerly=True)
     assert set(hist) >= {"clean_accuracy", "accuracy", "val_accuracy"} and len(hist["clean_accuracy"]) == 2
+    clean = float(np.mean(net.predict(x, verbose=0).argmax(-1) == y))    # the last epoch's clean accuracy
+    assert hist["clean_accuracy"][-1] == pytest.approx(clean)
     assert [type(layer).__name__ for layer in net.layers][-2:] == ["Dense", "Activation"]   # no augmentation
     assert aug.overfitting_gap({"clean_accuracy": [1.0, 0.9], "val_accuracy": [0.5, 0.6]}, last=2) == pytest.approx(0.4)
     with pytest.raises(ValueError, match="history needs"):

@@ -1,11 +1,15 @@
 """Tests for course_utils.explain on tiny hand-built models whose answers are known."""
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
 from keras import layers
 
 from course_utils import explain
+
+GOLDEN = np.load(Path(__file__).parent / "golden" / "vision_explain.npz", allow_pickle=False)
 
 H, W, C, K, CLASSES = 6, 6, 2, 3, 4
 
@@ -132,7 +136,7 @@ def test_saliency_matches_central_differences():
     x = layers.Dense(4, name="logits", dtype="float64")(x)
     model = keras.Model(inputs, layers.Softmax(dtype="float64")(x))
     image = np.random.default_rng(0).normal(size=(5, 5, 2))
-    logits = explain._sub_model(model, model.get_layer("logits").output)
+    logits = keras.Model(model.inputs[0], model.get_layer("logits").output)
     eps, c = 1e-5, 2
     bumps = np.eye(image.size).reshape(-1, *image.shape) * eps
     plus = logits(image + bumps).numpy()[:, c]
@@ -190,7 +194,7 @@ def test_unit_visualization_raises_the_units_activation():
     model = small_cnn()
     images, history = explain.class_model_visualization(model, None, steps=15, layer_name="conv2",
                                                         unit=[3, 5], jitter=1)
-    activation = explain._sub_model(model, model.get_layer("conv2").output)(images).numpy()
+    activation = keras.Model(model.inputs[0], model.get_layer("conv2").output)(images).numpy()
     np.testing.assert_allclose(activation[..., [3, 5]].mean(axis=(1, 2)).diagonal(), history[-1], rtol=1e-5)
     assert np.all(history[-1] > history[0] + 0.05)
 
@@ -203,12 +207,12 @@ def test_deletion_curve_ranks_a_faithful_map_below_random_order():
     image = np.ones((16, 16, 1), "float32")
     heat = explain.saliency_map(model, image)          # gradient: non-zero only in the seen quadrant
     assert np.all(heat[:8, :8] > 0) and np.all(heat[8:] == 0)
-    fractions, probs = explain.deletion_curve(model, image, heat, steps=16, fill=0.0)
+    fractions, probs = explain.deletion_curves(model, image, {"map": heat}, steps=16, fill=0.0)["map"]
     assert len(fractions) == len(probs) == 17 and fractions[0] == 0 and fractions[-1] == 1
     assert np.isclose(probs[0], model(image[None]).numpy()[0, 0], atol=1e-6)
     assert np.isclose(probs[4], 0.5, atol=1e-6)      # the quadrant is a quarter of the image
-    random_auc = explain.deletion_auc(*explain.deletion_curve(model, image, explain.random_saliency((16, 16)),
-                                                              steps=16, fill=0.0))
+    random = {"random": explain.random_saliency((16, 16))}
+    random_auc = explain.deletion_auc(*explain.deletion_curves(model, image, random, steps=16, fill=0.0)["random"])
     auc = explain.deletion_auc(fractions, probs)
     assert auc < random_auc - 0.1
     assert np.isclose(explain.deletion_auc(np.array([0, 1.0]), np.array([1.0, 0.0])), 0.5)
@@ -221,7 +225,7 @@ def test_deletion_curves_of_several_maps_equal_one_curve_each():
     together = explain.deletion_curves(model, image, maps, steps=8)
     assert list(together) == ["saliency", "random"]
     for name, heat in maps.items():
-        fractions, probs = explain.deletion_curve(model, image, heat, steps=8)
+        fractions, probs = explain.deletion_curves(model, image, {name: heat}, steps=8)[name]
         np.testing.assert_allclose(together[name][0], fractions)
         np.testing.assert_allclose(together[name][1], probs, atol=1e-6)
 
@@ -284,7 +288,12 @@ def test_bad_input_raises_one_line_value_errors(image):
     _one_line_value_error(lambda: explain.class_model_visualization(model, None, layer_name="nope", unit=0))
     _one_line_value_error(lambda: explain.class_model_visualization(model, None, layer_name="features"))
     _one_line_value_error(lambda: explain.class_model_visualization(model, None))
-    _one_line_value_error(lambda: explain.deletion_curve(model, image, np.zeros((3, 3))))
+    _one_line_value_error(lambda: explain.deletion_curves(model, image, {"small": np.zeros((3, 3))}))
+    _one_line_value_error(lambda: explain.deletion_curves(model, image, {"map": np.zeros((H, W))}, steps=0))
+    for kwargs in ({"patch": 0}, {"patch": H + 1}, {"stride": 0}, {"batch_size": 0}):
+        _one_line_value_error(lambda kw=kwargs: explain.occlusion_map(model, image, **kw))
+    with pytest.raises(ValueError, match="patch must be"):
+        explain.occlusion_map(model, image, patch=0)
     _one_line_value_error(lambda: explain.randomize_top_down(model, 99))
     _one_line_value_error(lambda: explain.spearman(np.zeros(3), np.zeros(4)))
 
@@ -327,7 +336,7 @@ def test_invert_features_matches_the_layer_features():
     assert rec.shape == image.shape and losses.shape == (41,)
     assert rec.min() >= -1 and rec.max() <= 1
     assert losses[-1] < 0.3 * losses[0]
-    features = explain._sub_model(model, model.get_layer("conv1").output)
+    features = keras.Model(model.inputs[0], model.get_layer("conv1").output)
     target = features(image[None]).numpy()
     error = np.sum((features(rec[None]).numpy() - target) ** 2) / np.sum(target ** 2)
     np.testing.assert_allclose(error, losses[-1], rtol=1e-4)
@@ -344,3 +353,38 @@ def test_random_saliency_by_regions_is_constant_on_each_cell_and_rejects_bad_gri
     for bad in (0, 22):
         with pytest.raises(ValueError, match="cells must be between 1 and 21"):
             explain.random_saliency((28, 21), cells=bad)
+
+
+# ----------------------------------------------------------------------------- golden outputs
+
+
+def vision_net():
+    """conv (tanh) -> conv (ReLU) -> pooling -> "logits" -> softmax, weights drawn by NumPy (seed 2024)."""
+    inputs = keras.Input((16, 16, 3))
+    x = layers.Conv2D(6, 3, activation="tanh", name="conv1")(inputs)
+    x = layers.Conv2D(8, 3, activation="relu", name="conv2")(x)
+    x = layers.Dense(4, name="logits")(layers.GlobalAveragePooling2D(name="gap")(x))
+    model = keras.Model(inputs, layers.Softmax(name="probs")(x))
+    rng = np.random.default_rng(2024)
+    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.get_weights()])
+    return model
+
+
+def test_every_map_equals_the_old_implementation_on_a_fixed_net():
+    # golden: the outputs before explain's own compiled call gave way to inference.forward
+    model, x = vision_net(), GOLDEN["input"]
+    acts, grads = explain.grad_cam_gradients(model, x, 3)
+    curves = explain.deletion_curves(model, x, {"sal": GOLDEN["saliency_top"],
+                                                "rnd": explain.random_saliency((16, 16), 1)}, steps=5)
+    images, history = explain.class_model_visualization(model, [0, 2], steps=10, value_range=(-1, 1))
+    inverted, losses = explain.invert_features(model, x, "conv2", steps=10, value_range=(-1, 1))
+    got = {"saliency_top": explain.saliency_map(model, x), "saliency_c1": explain.saliency_map(model, x, 1),
+           "grad_cam": explain.grad_cam(model, x), "gc_acts": acts, "gc_grads": grads,
+           "grad_cam_raw_conv1_c2": explain.grad_cam(model, x, 2, "conv1", upsample=False, normalize=False),
+           "occlusion_p5_s3_c0": explain.occlusion_map(model, x, 0, patch=5, stride=3),
+           "occlusion_default": explain.occlusion_map(model, x),
+           "random_saliency_cells4": explain.random_saliency((16, 16), seed=3, cells=4),
+           "deletion_sal": curves["sal"][1], "deletion_rnd": curves["rnd"][1],
+           "cmv_images": images, "cmv_history": history, "inv_image": inverted, "inv_losses": losses}
+    for name, value in got.items():
+        np.testing.assert_allclose(value, GOLDEN[name], rtol=0, atol=1e-6, err_msg=name)

@@ -1,4 +1,5 @@
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ from course_utils import pretrained
 from course_utils.data import sample_photo
 
 CAT_CLASSES = {"tiger_cat", "Egyptian_cat", "tabby"}
+GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +68,14 @@ def test_weights_are_converted_once_then_loaded_from_cache(tmp_path, monkeypatch
     first = pretrained.imagenet_model()
     cached = tmp_path / "course_utils" / "efficientnet_lite0_imagenet.npz"
     assert cached.is_file() and not legacy.exists()
-    import course_utils.torch_weights as tw
+    golden = np.load(GOLDEN_DIR / "vision_pretrained.npz", allow_pickle=False)   # the old conversion's output
+    x = pretrained.preprocess(sample_photo("chelsea"))[None]
+    np.testing.assert_allclose(x[0, ::16, ::16], golden["chelsea_input"], atol=1e-6)
+    np.testing.assert_allclose(first(x, training=False).numpy()[0], golden["chelsea_probs"], atol=1e-6)
 
     def refuse(path):
         raise AssertionError("the .pth file was read again although the cache is valid")
-    monkeypatch.setattr(tw, "read_state_dict", refuse)
+    monkeypatch.setattr(pretrained, "read_state_dict", refuse)
     second = pretrained.imagenet_model()  # must not read the .pth again
     w1, w2 = first.get_layer("logits").get_weights()[0], second.get_layer("logits").get_weights()[0]
     assert np.array_equal(w1, w2)
@@ -104,18 +109,22 @@ def test_wrong_weights_file_is_refused(tmp_path, monkeypatch):
         pretrained.imagenet_model()
 
 
-def test_unknown_source_is_refused():
-    with pytest.raises(ValueError, match="packaged"):
-        pretrained.imagenet_model(source="torchvision")
-
-
-def test_keras_source_uses_keras_applications(monkeypatch):
-    import keras
-
-    calls = []
-    monkeypatch.setattr(keras.applications, "MobileNetV2", lambda **kw: calls.append(kw) or "model")
-    assert pretrained.imagenet_model(source="keras", name="MobileNetV2") == "model"
-    assert calls == [{"weights": "imagenet"}]
+def test_to_imagenet_input_scales_and_copies_grey():
+    images = np.full((2, 28, 28), 255, dtype=np.uint8)
+    images[1] = 127
+    out = pretrained.to_imagenet_input(images, 56)
+    assert out.shape == (2, 56, 56, 3) and out.dtype == np.float32
+    np.testing.assert_allclose(out[0], 1.0, atol=1e-5)
+    np.testing.assert_allclose(out[1], 0.0, atol=1e-5)
+    ramp = np.tile(np.arange(28, dtype=np.uint8) * 9, (1, 28, 1))
+    up = pretrained.to_imagenet_input(ramp, 56)
+    assert np.all(up[..., 0] == up[..., 2]) and abs(up.mean() - (ramp.mean() - 127) / 128) < 0.01
+    golden = np.load(GOLDEN_DIR / "vision_transfer.npz", allow_pickle=False)   # moved from transfer
+    np.testing.assert_allclose(pretrained.to_imagenet_input(golden["grey_u8"], 16), golden["imagenet_input_16"],
+                               atol=1e-6)
+    for bad in ((np.zeros((2, 28, 28, 3)), 56), (images, 0)):
+        with pytest.raises(ValueError, match="greyscale"):
+            pretrained.to_imagenet_input(*bad)
 
 
 def test_the_model_with_preprocessing_equals_the_plain_one_on_preprocessed_input(model, tmp_path, monkeypatch):

@@ -1,5 +1,7 @@
+import hashlib
 import os
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,6 +56,13 @@ def test_reads_the_packaged_efficientnet_weights():
     assert state["_bn0.num_batches_tracked"].dtype == np.int64
     var = state["_bn1.running_var"]
     assert np.all(var > 0) and np.all(np.isfinite(var))
+    digest = hashlib.sha256()      # golden: every name, dtype, shape and byte as the old reader gave them
+    for name in sorted(state):
+        array = np.ascontiguousarray(state[name])
+        digest.update(f"{name}{array.dtype}{array.shape}".encode())
+        digest.update(array.tobytes())
+    golden = np.load(Path(__file__).parent / "golden" / "vision_pretrained.npz", allow_pickle=False)
+    assert digest.digest() == golden["state_sha256"].tobytes()
 
 
 def test_truncated_weights_are_reported(tmp_path):

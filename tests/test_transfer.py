@@ -3,14 +3,17 @@ unfreezing with BatchNormalization frozen, the learning-curve helpers (tiny mode
 
 from __future__ import annotations
 
-import statistics
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-from PIL import Image
 
 from course_utils import transfer
+from course_utils.data import read_photo, subset
+from course_utils.inference import accuracy
+
+GOLDEN = np.load(Path(__file__).parent / "golden" / "vision_transfer.npz", allow_pickle=False)
 
 
 def _net(seed=0, side=8):
@@ -97,7 +100,8 @@ def test_cache_path_depends_on_model_weights_size_and_data(tmp_path, monkeypatch
     assert transfer.feature_cache_path(model, x) == path
     model.get_layer("stem_conv").set_weights([w + 1 for w in model.get_layer("stem_conv").get_weights()])
     assert transfer.feature_cache_path(model, x) != path
-    assert transfer.data_hash(x) == transfer.data_hash(x.copy()) != transfer.data_hash(x.astype("float64"))
+    path = transfer.feature_cache_path(model, x)
+    assert transfer.feature_cache_path(model, x.copy()) == path != transfer.feature_cache_path(model, x.astype("float64"))
 
 
 def test_extract_features_saves_reads_back_and_never_unpickles(tmp_path, monkeypatch):
@@ -114,20 +118,6 @@ def test_extract_features_saves_reads_back_and_never_unpickles(tmp_path, monkeyp
         transfer.cached_features(model, x)
 
 
-def test_to_imagenet_input_scales_and_copies_grey():
-    images = np.full((2, 28, 28), 255, dtype=np.uint8)
-    images[1] = 127
-    out = transfer.to_imagenet_input(images, 56)
-    assert out.shape == (2, 56, 56, 3) and out.dtype == np.float32
-    np.testing.assert_allclose(out[0], 1.0, atol=1e-5)
-    np.testing.assert_allclose(out[1], 0.0, atol=1e-5)
-    ramp = np.tile(np.arange(28, dtype=np.uint8) * 9, (1, 28, 1))
-    up = transfer.to_imagenet_input(ramp, 56)
-    assert np.all(up[..., 0] == up[..., 2]) and abs(up.mean() - (ramp.mean() - 127) / 128) < 0.01
-    with pytest.raises(ValueError, match="greyscale"):
-        transfer.to_imagenet_input(np.zeros((2, 28, 28, 3)), 56)
-
-
 def test_nested_subsets_are_balanced_and_nested():
     labels = np.repeat(np.arange(4), 30)
     sets = transfer.nested_subsets(labels, (1, 5, 20), seed=3)
@@ -137,21 +127,39 @@ def test_nested_subsets_are_balanced_and_nested():
     assert not np.array_equal(sets[20], transfer.nested_subsets(labels, (1, 5, 20), seed=4)[20])
     with pytest.raises(ValueError, match="only 30"):
         transfer.nested_subsets(labels, (31,))
+    with pytest.raises(ValueError, match="sizes"):
+        transfer.nested_subsets(labels, (0, 5))
 
 
-def test_fit_steps_learns_and_summarise_matches_statistics():
+def test_nested_subsets_golden_and_one_size_draws_as_data_subset():
+    labels = GOLDEN["labels"]
+    for n, idx in transfer.nested_subsets(labels, (1, 4, 9), seed=2).items():
+        np.testing.assert_array_equal(idx, GOLDEN[f"nested_{n}"])
+    one = transfer.nested_subsets(labels, (7,), seed=5)[7]
+    np.testing.assert_array_equal(one, subset(np.arange(len(labels)), labels, per_class=7, seed=5)[0])
+
+
+def test_fit_steps_learns():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 2)).astype("float32")
     y = (x[:, 0] > 0).astype("int32")
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
     transfer.fit_steps(model, x, y, steps=150, batch_size=16, learning_rate=0.05)
-    assert transfer.accuracy(model, x, y) >= 0.9
+    assert accuracy(model, x, y, compiled=False) >= 0.9
     with pytest.raises(ValueError, match="steps"):
         transfer.fit_steps(model, x, y, steps=0)
-    rows = transfer.summarise({("scratch", 5): [0.61, 0.64, 0.60], ("linear head", 1): [0.5]})
-    assert [r["per_class"] for r in rows] == [1, 5]
-    assert rows[1]["std"] == pytest.approx(statistics.stdev([0.61, 0.64, 0.60]))
-    assert rows[1]["mean"] == pytest.approx(statistics.mean([0.61, 0.64, 0.60])) and rows[0]["std"] == 0
+
+
+def test_eager_inference_accuracy_equals_the_old_transfer_accuracy():
+    # golden: transfer.accuracy (removed for inference.accuracy) on a fixed net and fixed data
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(6, 3, activation="tanh"),
+                              keras.layers.Conv2D(8, 3, activation="relu"), keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(4, name="logits"), keras.layers.Softmax()])
+    rng = np.random.default_rng(2024)
+    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.get_weights()])
+    x = np.random.default_rng(10).uniform(-1, 1, size=(300, 16, 16, 3)).astype("float32")
+    y = np.random.default_rng(11).integers(0, 4, size=300)
+    assert accuracy(model, x, y, compiled=False, batch_size=128) == pytest.approx(GOLDEN["accuracy"][0], abs=1e-12)
 
 
 def test_linear_probe_separates_separable_features():
@@ -159,6 +167,13 @@ def test_linear_probe_separates_separable_features():
     f = rng.normal(size=(60, 3))
     y = np.argmax(f, axis=1)
     assert transfer.linear_probe_accuracy(f[:40], y[:40], f[40:], y[40:]) >= 0.85
+    golden = transfer.linear_probe_accuracy(GOLDEN["f_train"], GOLDEN["y_train"], GOLDEN["f_test"], GOLDEN["y_test"], 0.3)
+    assert golden == pytest.approx(GOLDEN["probe_acc"][0], abs=1e-12)
+    for bad in ((f[:40], y[:39], f[40:], y[40:]), (f[:40], y[:40], f[40:], y[41:])):
+        with pytest.raises(ValueError, match="as many labels"):
+            transfer.linear_probe_accuracy(*bad)
+    with pytest.raises(ValueError, match="c > 0"):
+        transfer.linear_probe_accuracy(f[:40], y[:40], f[40:], y[40:], c=0)
 
 
 def test_fine_tune_leaves_body_alone_and_bn_mode_decides_the_drift():
@@ -186,12 +201,24 @@ def test_bn_drift_matches_the_formula():
         transfer.bn_drift(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]), a)
 
 
-def test_read_photo_round_trip_and_one_line_errors(tmp_path):
-    image = np.random.default_rng(0).integers(0, 255, size=(9, 7, 3), dtype=np.uint8)
-    Image.fromarray(image).save(tmp_path / "a.png")
-    np.testing.assert_array_equal(transfer.read_photo(tmp_path / "a.png"), image)
+def test_frozen_base_with_head_refuses_bad_arguments():
+    base = transfer.graph_slice(_net(), end="avg_pool")
+    for kwargs in ({"num_classes": 0}, {"num_classes": 3, "dropout": 1.0}, {"num_classes": 3, "dropout": -0.1}):
+        with pytest.raises(ValueError, match="num_classes"):
+            transfer.frozen_base_with_head(base, **kwargs)
+
+
+def test_read_photo_golden_and_one_line_errors(tmp_path):
+    # data.read_photo, moved from transfer.read_photo: the same arrays from the same PNG files
+    for kind in ("rgb", "grey", "rgba"):
+        path = tmp_path / f"{kind}.png"
+        path.write_bytes(GOLDEN[f"png_{kind}"].tobytes())
+        got = read_photo(path)
+        assert got.dtype == np.uint8 and got.shape == (9, 7, 3)
+        np.testing.assert_array_equal(got, GOLDEN[f"photo_{kind}"])
+    np.testing.assert_array_equal(GOLDEN["photo_grey"][..., 0], GOLDEN["photo_grey"][..., 2])
     (tmp_path / "b.jpg").write_bytes(b"not an image")
     for path, message in ((tmp_path / "b.jpg", "not an image file"), (tmp_path / "c.jpg", "no such file")):
         with pytest.raises(ValueError, match=message) as info:
-            transfer.read_photo(path)
+            read_photo(path)
         assert "\n" not in str(info.value)

@@ -32,6 +32,7 @@ import shipping
 
 from course_utils import augmentation as aug
 from course_utils import manifest
+from course_utils.inference import accuracy
 from course_utils.paths import shipped_path
 
 MADE_BY = "tools/train_augmentation_runs.py"
@@ -39,8 +40,6 @@ MADE_BY = "tools/train_augmentation_runs.py"
 
 def run_one(condition: str, seed: int, epochs: int) -> dict:
     """One training run; returns its record (history, test accuracy, seconds)."""
-    import numpy as np
-
     recipe = aug.AUGMENTATION_RECIPE
     (x, y), val, (x_test, y_test) = aug.experiment_data(seed, recipe["n_per_class"], recipe["n_val"])
     start = time.perf_counter()
@@ -48,7 +47,7 @@ def run_one(condition: str, seed: int, epochs: int) -> dict:
                                         seed=seed, batch_size=recipe["batch_size"], lr=recipe["lr"],
                                         width=recipe["width"])
     seconds = time.perf_counter() - start
-    test = float(np.mean(aug.predict_labels(net, x_test) == y_test))
+    test = accuracy(net, x_test, y_test, compiled=False)
     print(f"{condition:5s} seed {seed}: {seconds:.0f} s, clean train {history['clean_accuracy'][-1]:.3f}, "
           f"val {history['val_accuracy'][-1]:.3f}, test {test:.4f}", flush=True)
     return {"condition": condition, "seed": seed, "test_accuracy": round(test, 4),

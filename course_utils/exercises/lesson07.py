@@ -19,17 +19,18 @@ from typing import Any
 import numpy as np
 
 from course_utils.augmentation import deck_augmentation, rotation_factor, shear_slope, shift_image
-from course_utils.checks import Case, CheckResult, array_problem, as_float_array, one_number, run_check
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    close,
+    first_fault,
+    one_number,
+    run_check,
+)
 
-
-def _close(a: np.ndarray, b: Any) -> bool:
-    b = np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
-
-
-def _first_fault(got: np.ndarray, faults: list[tuple[Any, str]]) -> str | None:
-    """The message of the first known mistake whose output ``got`` reproduces, else ``None``."""
-    return next((message for wrong, message in faults if _close(got, wrong)), None)
+TOL = {"rtol": 1e-6, "atol": 1e-9}   # this lesson's answers are exact formulas
 
 
 def _factor_problem(out: Any, degrees: float) -> str | None:
@@ -38,16 +39,16 @@ def _factor_problem(out: Any, degrees: float) -> str | None:
     if problem is not None:
         return f"{problem}: return one number, the fraction of a full turn"
     got = as_float_array(out)
-    if _close(got, degrees / 360):
+    if close(got, degrees / 360, **TOL):
         return None
-    fault = _first_fault(got, [
+    fault = first_fault(got, [
         (degrees, "returned the degrees unchanged: RandomRotation takes a fraction of a full turn"),
         (math.radians(degrees), "returned radians: RandomRotation takes a fraction of a full turn (degrees / 360)"),
         (degrees / 180, ("divided by 180 (or doubled the range): a full turn is 360 degrees, and the "
                         "factor is the half-width of the range, as rotation_range was")),
         (degrees / (2 * math.pi), "divided degrees by 2 pi: that mixes units; a full turn is 360 degrees"),
         (degrees / 720, "halved: the factor is the half-width of the range, as rotation_range was"),
-    ])
+    ], **TOL)
     return fault or f"wrong value {float(got):.6g}: expected degrees / 360 = {degrees / 360:.6g}"
 
 
@@ -67,16 +68,16 @@ def _shift_problem(out: Any, image: np.ndarray, dx: int, dy: int) -> str | None:
     if problem is not None:
         return f"{problem}: return an image of the input's shape"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected, **TOL):
         return None
-    fault = _first_fault(got, [
+    fault = first_fault(got, [
         (np.roll(image, (dy, dx), axis=(0, 1)), "wrapped around (np.roll): pixels coming in must be 0"),
         (shift_image(image, dy, dx), "swapped dx and dy: dx moves along the columns (axis 1)"),
         (shift_image(image, -dx, -dy), "moved the wrong way: positive dx moves the content right, dy down"),
         (shift_image(image, -dx, dy), "moved the wrong way horizontally: positive dx moves the content right"),
         (shift_image(image, dx, -dy), "moved the wrong way vertically: positive dy moves the content down"),
         (image, "returned the image unchanged"),
-    ])
+    ], **TOL)
     return fault or "wrong values: out[y + dy, x + dx] = image[y, x], zeros where nothing comes in"
 
 

@@ -17,17 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    close,
+    first_fault,
+    run_check,
+)
 from course_utils.explain import clip_small_norm, grad_cam_combine, grad_cam_weights
-
-
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-7)
-
-
-def _first_fault(got: np.ndarray, faults: list[tuple[np.ndarray, str]]) -> str | None:
-    """The message of the first known mistake whose output ``got`` reproduces, else ``None``."""
-    return next((message for wrong, message in faults if _close(got, np.asarray(wrong, float))), None)
 
 
 def _weights_problem(out: Any, grads: np.ndarray) -> str | None:
@@ -37,9 +36,9 @@ def _weights_problem(out: Any, grads: np.ndarray) -> str | None:
     if problem is not None:
         return f"{problem}: one weight per channel k, the mean over the spatial axes i, j (axes 0 and 1)"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected):
         return None
-    return _first_fault(got, [
+    return first_fault(got, [
         (grads.sum(axis=(0, 1)), f"summed the gradients: divide by h*w = {h * w} (a mean, not a sum)"),
         (np.abs(grads).mean(axis=(0, 1)), ("averaged |gradient|: keep the sign, a negative alpha_k "
                                            "says channel k speaks against the class")),
@@ -54,10 +53,10 @@ def _combine_problem(out: Any, activations: np.ndarray, alphas: np.ndarray) -> s
     if problem is not None:
         return f"{problem}: one value per position (i, j), the weighted sum over the channels k"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected):
         return None
     weighted = activations @ alphas
-    return _first_fault(got, [
+    return first_fault(got, [
         (weighted, "negative values: apply the ReLU to the weighted sum"),
         (np.abs(weighted), ("took |sum|: regions that speak against the class must become 0, "
                             "not positive (ReLU, not abs)")),
@@ -76,7 +75,7 @@ def _clip_problem(out: Any, image: np.ndarray, percentile: float) -> str | None:
     if problem is not None:
         return f"{problem}: return an image of the input's shape"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected):
         return None
     zero = np.all(got == 0, axis=-1)
     partly = np.any((got == 0) & (image != 0), axis=-1) & ~zero

@@ -25,6 +25,7 @@ from course_utils.augmentation import (
     zoom_matrix,
 )
 from course_utils.plots import figure_png
+from course_utils.widgets import failure
 
 # slider: (description, min, max, step, start)
 SLIDERS = {
@@ -105,18 +106,17 @@ def augmentation_widget(image: np.ndarray, max_side: int = 320):
         step = max(1, int(np.ceil(max(base.shape[:2]) / max_side)))
         base, problem = base[::step, ::step], None
     except Exception as exc:  # noqa: BLE001 - a demo never shows a traceback
-        base, problem = None, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:100]}"
+        base, problem = None, exc
 
     def draw(_change=None) -> None:
         if base is None:
-            status.value, picture.value = f"<b>Could not use this image ({problem}).</b>", b""
+            status.value, picture.value = failure("use this image", problem), b""
             return
         values = {name: float(s.value) for name, s in sliders.items()}
         try:
             out = augmented_view(base, **values, flip=bool(flip.value), fill_mode=str(fill.value))
         except Exception as exc:  # noqa: BLE001
-            status.value = (f"<b>Could not draw this setting ({type(exc).__name__}: "
-                            f"{(str(exc).splitlines() or [''])[0][:80]}).</b>")
+            status.value = failure("draw this setting", exc)
             picture.value = b""
             return
         shown = ", ".join(f"{name} {v:g}" for name, v in values.items())

@@ -16,6 +16,7 @@ from course_utils.data import PHOTOS, sample_photo
 from course_utils.explain import grad_cam, occlusion_map, saliency_map
 from course_utils.plots import figure_png
 from course_utils.pretrained import class_names, deprocess, preprocess
+from course_utils.widgets import failure
 
 
 def top_classes(model, x: np.ndarray, top: int = 5) -> list[tuple[int, str, float]]:
@@ -92,7 +93,7 @@ def explain_maps_widget(model=None, photos: list[str] | None = None, patch: int 
         try:
             fig, message = show_maps(model, state["x"], int(klass.value), patch, stride)
         except Exception as exc:  # noqa: BLE001 - a demo never shows a traceback
-            status.value = f"<b>Could not draw the maps ({type(exc).__name__}: {str(exc)[:80]}).</b>"
+            status.value = failure("draw the maps", exc)
             picture.value = b""
             return
         status.value, picture.value = f"<b>{message}</b>", figure_png(fig)
@@ -103,7 +104,7 @@ def explain_maps_widget(model=None, photos: list[str] | None = None, patch: int 
             choices = [(f"{name.replace('_', ' ')} ({p:.2f})", i) for i, name, p in top_classes(model, state["x"])]
         except Exception as exc:  # noqa: BLE001
             state.pop("x", None)
-            status.value = f"<b>Could not load {photo.value!r} ({type(exc).__name__}).</b>"
+            status.value = failure(f"load {photo.value!r}", exc)
             picture.value = b""
             return
         klass.unobserve(draw, names="value")
