@@ -20,46 +20,35 @@ through the lesson 05 CNN (:func:`course_utils.models.fashion_cnn`):
 Usage::
 
     from course_utils.generative_metrics import class_coverage, cnn_features, frechet_distance
-    real = cnn_features(preprocess(x_test))            # (10000, 128) float64
-    fake = cnn_features(samples)                        # samples in [0, 1], (N, 28, 28, 1)
-    print(frechet_distance(real, fake), class_coverage(samples))
+    cnn = fashion_cnn()                                 # the measuring instrument
+    real = cnn_features(preprocess(x_test), cnn)       # (10000, 128) float64
+    fake = cnn_features(samples, cnn)                   # samples in [0, 1], (N, 28, 28, 1)
+    print(frechet_distance(real, fake), class_coverage(samples, cnn))
 """
 
 from __future__ import annotations
 
-import functools
 import warnings
 
+import keras
 import numpy as np
+import scipy.linalg
 
-from course_utils.models import fashion_cnn
+from course_utils.inference import compiled_for, forward
+from course_utils.vae import unit_images
 
 FEATURE_LAYER = "dense_relu"      # the 128-d layer after the lesson 05 CNN's dense layer, before dropout
 SQRTM_OFFSET = 1e-6               # diagonal offset added to both covariances when sqrtm fails (see below)
 
 
-def _features(x, name: str) -> np.ndarray:
+def _features(x: object, name: str) -> np.ndarray:
     """``x`` as a finite float64 ``(N, D)`` array with ``N >= 2``; one-line ValueError otherwise."""
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (samples, features), got shape {x.shape}")
-    if x.shape[0] < 2:
-        raise ValueError(f"{name} needs at least 2 samples to estimate a covariance, got {x.shape[0]}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    if x.ndim != 2 or x.shape[0] < 2 or not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be a finite 2-D array (samples, features) with at least 2 samples to "
+                         f"estimate a covariance, got shape {x.shape}" + ("" if np.all(np.isfinite(x)) else
+                                                                           " with NaN or infinite values"))
     return x
-
-
-def _moments(mu, cov, name: str) -> tuple[np.ndarray, np.ndarray]:
-    mu = np.asarray(mu, dtype=np.float64)
-    cov = np.asarray(cov, dtype=np.float64)
-    if mu.ndim != 1:
-        raise ValueError(f"mu_{name} must be a 1-D vector, got shape {mu.shape}")
-    if cov.shape != (mu.size, mu.size):
-        raise ValueError(f"cov_{name} must have shape {(mu.size, mu.size)} to match mu_{name}, got {cov.shape}")
-    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(cov))):
-        raise ValueError(f"mu_{name} or cov_{name} contains NaN or infinite values")
-    return mu, cov
 
 
 def _sqrtm_or_none(product: np.ndarray) -> np.ndarray | None:
@@ -69,16 +58,13 @@ def _sqrtm_or_none(product: np.ndarray) -> np.ndarray | None:
     product of two PSD matrices has real non-negative eigenvalues, so a large imaginary part is a
     numerical failure), or a relative residual ``||X X - A|| / ||A||`` above 1e-4.
     """
-    from scipy.linalg import sqrtm
-
-    with warnings.catch_warnings():    # "Matrix is singular": handled below by the offset
+    with warnings.catch_warnings():    # "Matrix is singular": handled by the offset
         warnings.simplefilter("ignore")
-        root = sqrtm(product)
+        root = scipy.linalg.sqrtm(product)
     if not np.all(np.isfinite(root)):
         return None
-    scale = max(float(np.abs(root).max()), 1e-300)
     if np.iscomplexobj(root):
-        if float(np.abs(root.imag).max()) > 1e-3 * scale:
+        if float(np.abs(root.imag).max()) > 1e-3 * max(float(np.abs(root).max()), 1e-300):
             return None
         root = root.real
     norm = float(np.linalg.norm(product))
@@ -87,24 +73,9 @@ def _sqrtm_or_none(product: np.ndarray) -> np.ndarray | None:
     return root
 
 
-def frechet_distance_from_moments(mu_a, cov_a, mu_b, cov_b, offset: float = SQRTM_OFFSET) -> float:
-    """Fréchet distance between N(mu_a, cov_a) and N(mu_b, cov_b), lessons 11-12.
-
-    ``||mu_a - mu_b||^2 + Tr(cov_a + cov_b - 2 (cov_a cov_b)^(1/2))``. The matrix square root is
-    ``scipy.linalg.sqrtm``; its real part is kept (for PSD covariances the product is
-    diagonalisable with real non-negative eigenvalues, so the exact root is real and an imaginary
-    part is rounding). If the root is not trustworthy (non-finite, a large imaginary part, a large
-    residual: numerical trouble with nearly singular covariances), ``offset * I`` is added to both
-    covariances and the root recomputed, as in the reference FID code (pytorch-fid). The distance
-    is the squared 2-Wasserstein distance, so by the triangle inequality the offset moves its
-    square root by at most ``2 * sqrt(offset * D)`` (0.023 for D = 128 and the default offset).
-    Rounding can leave a tiny negative value; the result is clipped at 0.
-    Usage: ``frechet_distance_from_moments(mu_g, cov_g, mu_r, cov_r)`` (lesson 11's GAN samples).
-    """
-    mu_a, cov_a = _moments(mu_a, cov_a, "a")
-    mu_b, cov_b = _moments(mu_b, cov_b, "b")
-    if mu_a.size != mu_b.size:
-        raise ValueError(f"the two Gaussians have different dimensions: {mu_a.size} and {mu_b.size}")
+def _frechet_from_moments(mu_a: np.ndarray, cov_a: np.ndarray, mu_b: np.ndarray, cov_b: np.ndarray,
+                          offset: float = SQRTM_OFFSET) -> float:
+    """``||mu_a - mu_b||^2 + Tr(cov_a + cov_b - 2 (cov_a cov_b)^(1/2))``; see :func:`frechet_distance`."""
     root = _sqrtm_or_none(cov_a @ cov_b)
     if root is None:
         eye = offset * np.eye(mu_a.size)
@@ -113,89 +84,62 @@ def frechet_distance_from_moments(mu_a, cov_a, mu_b, cov_b, offset: float = SQRT
             raise ValueError("the covariance product has no reliable square root even with the diagonal "
                              f"offset {offset}; check the features for constant or duplicated columns")
     diff = mu_a - mu_b
-    value = float(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(root))
-    return max(value, 0.0)
+    return max(float(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(root)), 0.0)
 
 
-def frechet_distance(features_a, features_b) -> float:
+def frechet_distance(features_a: object, features_b: object) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets ``(N_a, D)`` and ``(N_b, D)``.
 
     Lessons 11-12 measure GAN and VAE samples with it in the lesson 05 CNN's ``dense_relu``
     features (:func:`cnn_features`); it is FID's formula in another feature space, so not FID
     (see the module docstring). Means and unbiased covariances (``np.cov``) of each set, then
-    :func:`frechet_distance_from_moments`. Two identical sets give 0.
-    Usage: ``frechet_distance(cnn_features(samples), cnn_features(preprocess(x_test)))``.
+    ``||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))``. The matrix square root is
+    ``scipy.linalg.sqrtm``; its real part is kept (for PSD covariances the product is
+    diagonalisable with real non-negative eigenvalues, so the exact root is real and an imaginary
+    part is rounding). If the root is not trustworthy (non-finite, a large imaginary part, a large
+    residual: numerical trouble with nearly singular covariances), ``SQRTM_OFFSET * I`` is added to
+    both covariances and the root recomputed, as in the reference FID code (pytorch-fid). The
+    distance is the squared 2-Wasserstein distance, so by the triangle inequality the offset moves
+    its square root by at most ``2 * sqrt(offset * D)`` (0.023 for D = 128). Rounding can leave a
+    tiny negative value; the result is clipped at 0. Two identical sets give 0.
+    Usage: ``frechet_distance(cnn_features(samples, cnn), cnn_features(preprocess(x_test), cnn))``.
     """
-    a = _features(features_a, "features_a")
-    b = _features(features_b, "features_b")
+    a, b = _features(features_a, "features_a"), _features(features_b, "features_b")
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"features_a has {a.shape[1]} features per sample but features_b has {b.shape[1]}")
-    return frechet_distance_from_moments(a.mean(axis=0), np.cov(a, rowvar=False),
-                                         b.mean(axis=0), np.cov(b, rowvar=False))
+    return _frechet_from_moments(a.mean(axis=0), np.cov(a, rowvar=False), b.mean(axis=0), np.cov(b, rowvar=False))
 
 
-def _images(images) -> np.ndarray:
-    """``images`` as float32 ``(N, 28, 28, 1)`` in [0, 1] (``(N, 28, 28)`` gets its channel axis)."""
-    x = np.asarray(images, dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(f"images must have shape (N, 28, 28, 1) or (N, 28, 28), got {np.shape(images)}")
-    if x.shape[0] < 1:
-        raise ValueError("images is empty: need at least 1 image")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("images contain NaN or infinite values")
-    low, high = float(x.min()), float(x.max())
-    if low < 0.0 or high > 1.0:
-        raise ValueError(f"images must be in [0, 1], got values in [{low:g}, {high:g}]; "
-                         "scale uint8 images with course_utils.models.preprocess (tanh outputs: (x + 1) / 2)")
-    return x
+def cnn_features(images: object, model: keras.Model, layer: str = FEATURE_LAYER, batch_size: int = 500) -> np.ndarray:
+    """Features of images in [0, 1] at ``layer`` of ``model``, float64 ``(N, D)``, lessons 11-12.
 
-
-@functools.lru_cache(maxsize=1)
-def _default_model():
-    return fashion_cnn(compile=False)
-
-
-def _feature_model(model, layer: str):
-    import keras
-
+    ``model`` is the lesson 05 CNN (:func:`course_utils.models.fashion_cnn`); the default layer
+    ``"dense_relu"`` is the ReLU after its 128-unit dense layer and batch norm (the dropout that
+    follows is inactive at inference). The sub-model up to ``layer`` is built once per model and
+    runs compiled (:func:`course_utils.inference.forward`).
+    Usage: ``real = cnn_features(preprocess(x_test), cnn)``; ``fake = cnn_features((g(z) + 1) / 2, cnn)``.
+    """
+    x = unit_images(images)
     names = [lay.name for lay in model.layers]
     if layer not in names:
         raise ValueError(f"model {model.name!r} has no layer {layer!r}; its layers: {', '.join(names)}")
-    return keras.Model(model.inputs, model.get_layer(layer).output, name=f"{model.name}_{layer}")
-
-
-def cnn_features(images, model=None, layer: str = FEATURE_LAYER, batch_size: int = 500) -> np.ndarray:
-    """Features of images in [0, 1] at ``layer`` of the lesson 05 CNN, float64 ``(N, 128)``, lessons 11-12.
-
-    ``model=None`` uses the shipped :func:`course_utils.models.fashion_cnn` (loaded once).
-    The default layer ``"dense_relu"`` is the ReLU after the 128-unit dense layer and its batch
-    norm (the dropout that follows is inactive at inference).
-    Usage: ``real = cnn_features(preprocess(x_test))``; ``fake = cnn_features((g(z) + 1) / 2)``.
-    """
-    x = _images(images)
-    if int(batch_size) < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-    extractor = _feature_model(_default_model() if model is None else model, layer)
-    out = extractor.predict(x, batch_size=int(batch_size), verbose=0)
+    extractor = compiled_for(model, ("features", layer),
+                             lambda: keras.Model(model.inputs, model.get_layer(layer).output, name=f"{model.name}_{layer}"))
+    out = forward(extractor, x, output="outputs", batch_size=batch_size)
     return np.asarray(out, dtype=np.float64).reshape(len(x), -1)
 
 
-def class_coverage(images, model=None, batch_size: int = 500) -> np.ndarray:
-    """Share of images the CNN assigns to each class (float64, sums to 1), lessons 11-12.
+def class_coverage(images: object, model: keras.Model, batch_size: int = 500) -> np.ndarray:
+    """Share of images ``model`` assigns to each class (float64, sums to 1), lessons 11-12.
 
-    The class of an image is the argmax of ``model``'s output (the shipped lesson 05 CNN when
-    ``model=None``); the result has one entry per output (10 for Fashion-MNIST, in the order of
-    ``course_utils.data.FASHION_CLASSES``). Real test images give about 0.1 each; a collapsed
-    generator piles its samples into a few classes.
-    Usage: ``coverage = class_coverage(samples)``; ``coverage_entropy(coverage)``.
+    The class of an image is the argmax of ``model``'s scores (the lesson 05 CNN); the result has
+    one entry per class (10 for Fashion-MNIST, in the order of ``course_utils.data.FASHION_CLASSES``).
+    Real test images give about 0.1 each; a collapsed generator piles its samples into a few classes.
+    Usage: ``coverage = class_coverage(samples, cnn)``; ``coverage_entropy(coverage)``.
     """
-    x = _images(images)
-    model = _default_model() if model is None else model
-    scores = np.asarray(model.predict(x, batch_size=int(batch_size), verbose=0))
-    predicted = scores.reshape(len(x), -1).argmax(axis=1)
-    return np.bincount(predicted, minlength=scores.shape[-1]).astype(np.float64) / len(x)
+    x = unit_images(images)
+    predicted = forward(model, x, output="labels", batch_size=batch_size)
+    return np.bincount(predicted, minlength=int(model.output_shape[-1])).astype(np.float64) / len(x)
 
 
 def coverage_entropy(coverage) -> float:

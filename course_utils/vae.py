@@ -29,11 +29,14 @@ Usage::
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from course_utils.gan import interpolate_latents
 
 IMAGE_SHAPE = (28, 28, 1)
 N_PIXELS = 784
@@ -42,31 +45,29 @@ HIDDEN = (256, 128)          # the dense layers of the encoder (the decoder mirr
 
 # --- checks on inputs: one line, never a traceback wall -------------------------------------------
 
-def _images(x: Any, name: str = "x") -> np.ndarray:
-    """``x`` as float32 ``(N, 28, 28, 1)`` in [0, 1] (``(N, 28, 28)`` gets its channel axis)."""
+def unit_images(x: Any, name: str = "images") -> np.ndarray:
+    """``x`` as float32 ``(N, 28, 28, 1)`` in [0, 1] (``(N, 28, 28)`` gets its channel axis), else one ValueError.
+
+    Lessons 11-12: what the VAE and the lesson 05 CNN read. Usage: ``x = unit_images(preprocess(x_test))``.
+    """
     x = np.asarray(x, dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{name} must have shape (N, 28, 28, 1) or (N, 28, 28), got {np.shape(x)}")
-    if len(x) == 0:
-        raise ValueError(f"{name} is empty: need at least one image")
+    x = x[..., None] if x.ndim == 3 else x
+    if x.ndim != 4 or x.shape[1:] != IMAGE_SHAPE or len(x) == 0:
+        raise ValueError(f"{name} must have shape (N, 28, 28, 1) or (N, 28, 28) with at least 1 image, "
+                         f"got {np.shape(x)}")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} contains NaN or infinite values")
     if float(x.min()) < 0 or float(x.max()) > 1:
-        raise ValueError(f"{name} must be in [0, 1], got values in [{x.min():g}, {x.max():g}]; "
-                         "scale uint8 images with course_utils.models.preprocess")
+        raise ValueError(f"{name} must be in [0, 1], got values in [{x.min():g}, {x.max():g}]; scale uint8 "
+                         "images with course_utils.models.preprocess, tanh outputs with (x + 1) / 2")
     return x
 
 
 def _gaussian(mu: Any, log_var: Any) -> tuple[np.ndarray, np.ndarray]:
     mu, log_var = np.asarray(mu, dtype=np.float64), np.asarray(log_var, dtype=np.float64)
-    if mu.shape != log_var.shape:
-        raise ValueError(f"mu and log_var must have the same shape, got {mu.shape} and {log_var.shape}")
-    if mu.ndim != 2:
-        raise ValueError(f"mu must be 2-D (images, latent dimensions), got shape {mu.shape}")
-    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(log_var))):
-        raise ValueError("mu or log_var contains NaN or infinite values")
+    if mu.shape != log_var.shape or mu.ndim != 2 or not np.all(np.isfinite(mu + log_var)):
+        raise ValueError(f"mu and log_var must be finite, of the same shape, and 2-D (images, latent dimensions), "
+                         f"got shapes {mu.shape} and {log_var.shape}")
     return mu, log_var
 
 
@@ -110,8 +111,7 @@ def monte_carlo_kl(mu: Any, log_var: Any, samples: int = 10_000, seed: int = 0) 
     Usage: ``estimate, se = monte_carlo_kl(mu, log_var, samples=10_000)``.
     """
     mu, log_var = _gaussian(mu, log_var)
-    samples = _positive_int(samples, "samples")
-    if samples < 2:
+    if _positive_int(samples, "samples") < 2:
         raise ValueError(f"samples must be at least 2 for a standard error, got {samples}")
     eps = np.random.default_rng(seed).standard_normal((samples, *mu.shape))
     z = mu + np.exp(0.5 * log_var) * eps
@@ -250,10 +250,6 @@ class VAE(keras.Model):
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
     @property
-    def latent_dim(self) -> int:
-        return int(self.decoder.inputs[0].shape[-1])
-
-    @property
     def metrics(self):
         return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
 
@@ -343,20 +339,17 @@ def encode(encoder, x: Any, batch_size: int = 1000) -> tuple[np.ndarray, np.ndar
 
     Usage: ``mu, log_var = encode(vae.encoder, x_test)``.
     """
-    x = _images(x)
+    x = unit_images(x, "x")
     z_mean, z_log_var, _ = _batched(encoder, x, batch_size)
     return np.asarray(z_mean, np.float64), np.asarray(z_log_var, np.float64)
 
 
 def _latent(decoder, z: Any) -> np.ndarray:
     z = np.asarray(z, dtype=np.float32)
-    dim = int(decoder.inputs[0].shape[-1])
-    if z.ndim == 1:
-        z = z[None]
-    if z.ndim != 2 or z.shape[1] != dim:
-        raise ValueError(f"z must have shape (N, {dim}) for this decoder, got {np.shape(z)}")
-    if not np.all(np.isfinite(z)):
-        raise ValueError("z contains NaN or infinite values")
+    z, dim = (z[None] if z.ndim == 1 else z), int(decoder.inputs[0].shape[-1])
+    if z.ndim != 2 or z.shape[1] != dim or not np.all(np.isfinite(z)):
+        raise ValueError(f"z must have shape (N, {dim}) for this decoder, without NaN or infinite values, "
+                         f"got shape {z.shape}")
     return z
 
 
@@ -387,7 +380,7 @@ def mean_elbo(vae: VAE, x: Any, samples: int = 1, seed: int = 0, batch_size: int
     expectation is estimated with ``samples`` reparameterised draws (seeded, so the
     number repeats); the KL is exact. Usage: ``mean_elbo(vae, preprocess(x_test))["elbo"]``.
     """
-    x = _images(x)
+    x = unit_images(x, "x")
     samples = _positive_int(samples, "samples")
     mu, log_var = encode(vae.encoder, x, batch_size)
     rng = np.random.default_rng(seed)
@@ -402,30 +395,20 @@ def mean_elbo(vae: VAE, x: Any, samples: int = 1, seed: int = 0, batch_size: int
             "kl": float(np.mean(kl)), "elbo_std": float(np.std(per_image, ddof=1)) if len(x) > 1 else 0.0}
 
 
-def gaussian_quantile_grid(n: int = 15, low: float = 0.05, high: float = 0.95) -> np.ndarray:
-    """``n`` latent coordinates: equally spaced probabilities in [low, high] through the inverse normal CDF.
-
-    Kingma & Welling (2014), Fig. 4: the unit square mapped through the Gaussian's inverse CDF, so
-    the grid covers the prior evenly in probability. Usage: ``coords = gaussian_quantile_grid(15)``.
-    """
-    from scipy.stats import norm
-
-    n = _positive_int(n, "n")
-    if not 0 < low < high < 1:
-        raise ValueError(f"need 0 < low < high < 1, got low={low}, high={high}")
-    return norm.ppf(np.linspace(low, high, n))
-
-
 def latent_grid(decoder, n: int = 15, low: float = 0.05, high: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Decode an ``n x n`` grid of Gaussian quantiles of a 2-D latent plane into one mosaic.
 
+    The quantiles are ``n`` equally spaced probabilities in [low, high] through the inverse normal
+    CDF (Kingma & Welling 2014, Fig. 4), so the grid covers the prior evenly in probability.
     Returns ``(mosaic, coords)``: ``mosaic`` is ``(28 n, 28 n)`` with z1 growing to the right and
     z2 growing upwards; ``coords`` the ``n`` values of each axis. Lesson 12.
     Usage: ``mosaic, coords = latent_grid(vae.decoder, 15)``; ``plt.imshow(mosaic, cmap="gray")``.
     """
-    if int(decoder.inputs[0].shape[-1]) != 2:
-        raise ValueError(f"latent_grid needs a 2-D latent space, this decoder takes {decoder.inputs[0].shape[-1]}")
-    coords = gaussian_quantile_grid(n, low, high)
+    if int(decoder.inputs[0].shape[-1]) != 2 or not 0 < low < high < 1:
+        raise ValueError(f"latent_grid needs a 2-D latent space and 0 < low < high < 1, got a decoder taking "
+                         f"{decoder.inputs[0].shape[-1]} and low={low}, high={high}")
+    n = _positive_int(n, "n")
+    coords = np.array([NormalDist().inv_cdf(p) for p in np.linspace(low, high, n)])
     z1, z2 = np.meshgrid(coords, coords[::-1])          # first row: the largest z2 (top of the plot)
     images = decode(decoder, np.stack([z1.ravel(), z2.ravel()], axis=1))[..., 0]
     mosaic = images.reshape(n, n, 28, 28).transpose(0, 2, 1, 3).reshape(28 * n, 28 * n)
@@ -433,15 +416,13 @@ def latent_grid(decoder, n: int = 15, low: float = 0.05, high: float = 0.95) -> 
 
 
 def interpolate(decoder, z_start: Any, z_end: Any, steps: int = 8) -> np.ndarray:
-    """Images decoded along the straight line from ``z_start`` to ``z_end`` (both ends included).
+    """Images decoded along the straight line from ``z_start`` to ``z_end`` (both ends included), lesson 12.
 
-    Returns ``(steps, 28, 28, 1)``. Usage: ``frames = interpolate(vae.decoder, mu[0], mu[1], steps=8)``.
+    The line is lesson 11's :func:`course_utils.gan.interpolate_latents`. Returns ``(steps, 28, 28, 1)``.
+    Usage: ``frames = interpolate(vae.decoder, mu[0], mu[1], steps=8)``.
     """
-    steps = _positive_int(steps, "steps")
-    if steps < 2:
-        raise ValueError(f"steps must be at least 2 (both ends), got {steps}")
     a, b = _latent(decoder, z_start), _latent(decoder, z_end)
-    if len(a) != 1 or len(b) != 1:
-        raise ValueError("z_start and z_end must each be one latent point")
-    t = np.linspace(0.0, 1.0, steps)[:, None]
-    return decode(decoder, (1 - t) * a + t * b)
+    if _positive_int(steps, "steps") < 2 or len(a) != 1 or len(b) != 1:
+        raise ValueError(f"need steps at least 2 (both ends) and one latent point at each end, got steps={steps} "
+                         f"and {len(a)} and {len(b)} points")
+    return decode(decoder, interpolate_latents(a[0], b[0], steps))

@@ -1,12 +1,20 @@
 """course_utils.generative_metrics: the Fréchet distance against closed forms and an independent
-eigen-decomposition, the lesson 05 CNN's features, class coverage, and one-line errors on bad input."""
+eigen-decomposition, the lesson 05 CNN's features, class coverage, one-line errors on bad input, and
+golden outputs of the code before issue 21's rewrite (tests/golden/generative_metrics.npz)."""
 
 from __future__ import annotations
+
+import gc
+import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from course_utils import generative_metrics as gm
+from course_utils.models import fashion_cnn, preprocess
+
+GOLDEN = np.load(Path(__file__).parent / "golden" / "generative_metrics.npz", allow_pickle=False)
 
 
 def _random_spd(rng: np.random.Generator, d: int) -> np.ndarray:
@@ -39,7 +47,7 @@ def test_mean_shift_with_equal_covariance_gives_the_squared_shift():
     cov = _random_spd(rng, 12)
     mu = rng.normal(size=12)
     delta = rng.normal(size=12)
-    value = gm.frechet_distance_from_moments(mu, cov, mu + delta, cov)
+    value = gm._frechet_from_moments(mu, cov, mu + delta, cov)
     assert value == pytest.approx(float(delta @ delta), rel=1e-8, abs=1e-9)
 
 
@@ -48,7 +56,7 @@ def test_diagonal_covariances_give_the_closed_form():
     sigma_a, sigma_b = rng.uniform(0.2, 3, size=8), rng.uniform(0.2, 3, size=8)
     mu_a, mu_b = rng.normal(size=8), rng.normal(size=8)
     expected = float(((sigma_a - sigma_b) ** 2).sum() + ((mu_a - mu_b) ** 2).sum())
-    value = gm.frechet_distance_from_moments(mu_a, np.diag(sigma_a**2), mu_b, np.diag(sigma_b**2))
+    value = gm._frechet_from_moments(mu_a, np.diag(sigma_a**2), mu_b, np.diag(sigma_b**2))
     assert value == pytest.approx(expected, rel=1e-10)
 
 
@@ -58,7 +66,7 @@ def test_agrees_with_an_eigendecomposition_for_random_spd_matrices(d):
     mu_a, mu_b = rng.normal(size=d), rng.normal(size=d)
     cov_a, cov_b = _random_spd(rng, d), 2.0 * _random_spd(rng, d)
     expected = _frechet_by_eigh(mu_a, cov_a, mu_b, cov_b)
-    assert gm.frechet_distance_from_moments(mu_a, cov_a, mu_b, cov_b) == pytest.approx(expected, rel=1e-8)
+    assert gm._frechet_from_moments(mu_a, cov_a, mu_b, cov_b) == pytest.approx(expected, rel=1e-8)
 
 
 def test_is_symmetric():
@@ -104,44 +112,48 @@ def test_an_untrustworthy_root_is_recomputed_with_the_diagonal_offset(monkeypatc
     d, mu_a, mu_b = 8, rng.normal(size=8), rng.normal(size=8)
     cov_a, cov_b = _random_spd(rng, d), np.diag(np.r_[np.zeros(3), np.ones(5)])   # cov_b singular
     exact = _frechet_by_eigh(mu_a, cov_a, mu_b, cov_b)
-    value = gm.frechet_distance_from_moments(mu_a, cov_a, mu_b, cov_b, offset=1e-4)
+    value = gm._frechet_from_moments(mu_a, cov_a, mu_b, cov_b, offset=1e-4)
     assert len(calls) == 2 and np.allclose(calls[1], (cov_a + 1e-4 * np.eye(d)) @ (cov_b + 1e-4 * np.eye(d)))
     assert abs(np.sqrt(value) - np.sqrt(exact)) <= 2 * np.sqrt(1e-4 * d)   # the documented bound
     monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: np.full_like(m, np.nan))
     with pytest.raises(ValueError, match="no reliable square root even with the diagonal offset") as info:
-        gm.frechet_distance_from_moments(mu_a, cov_a, mu_b, cov_b)
+        gm._frechet_from_moments(mu_a, cov_a, mu_b, cov_b)
     assert "\n" not in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def cnn():
+    return fashion_cnn()
 
 
 @pytest.fixture(scope="module")
 def test_images():
     from course_utils.data import load_fashion_mnist
-    from course_utils.models import preprocess
 
     _, (x_test, y_test) = load_fashion_mnist()
     return preprocess(x_test), y_test
 
 
-def test_cnn_features_are_the_128_d_dense_relu_layer(test_images):
+def test_cnn_features_are_the_128_d_dense_relu_layer(test_images, cnn):
     x, _ = test_images
-    features = gm.cnn_features(x[:20], batch_size=8)
+    features = gm.cnn_features(x[:20], cnn, batch_size=8)
     assert features.shape == (20, 128) and features.dtype == np.float64
     assert features.min() >= 0.0 and features.max() > 0.0     # after a ReLU, not all dead
-    assert np.allclose(gm.cnn_features(x[:20, :, :, 0]), features, atol=1e-5)   # (N, 28, 28) too
+    assert np.allclose(gm.cnn_features(x[:20, :, :, 0], cnn), features, atol=1e-5)   # (N, 28, 28) too
     assert gm.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-6)
 
 
-def test_class_coverage_of_the_test_images_is_nearly_uniform(test_images):
+def test_class_coverage_of_the_test_images_is_nearly_uniform(test_images, cnn):
     x, _ = test_images
-    coverage = gm.class_coverage(x)
+    coverage = gm.class_coverage(x, cnn)
     assert coverage.shape == (10,) and coverage.sum() == pytest.approx(1.0)
     assert np.all(np.abs(coverage - 0.1) <= 0.02), coverage
     assert gm.coverage_entropy(coverage) == pytest.approx(np.log2(10), abs=0.01)
 
 
-def test_class_coverage_of_copies_of_one_image_is_one_hot(test_images):
+def test_class_coverage_of_copies_of_one_image_is_one_hot(test_images, cnn):
     x, y = test_images
-    coverage = gm.class_coverage(np.repeat(x[:1], 100, axis=0))
+    coverage = gm.class_coverage(np.repeat(x[:1], 100, axis=0), cnn)
     expected = np.zeros(10)
     expected[y[0]] = 1.0      # the shipped CNN gets the first test image (an ankle boot) right
     assert np.array_equal(coverage, expected)
@@ -150,22 +162,38 @@ def test_class_coverage_of_copies_of_one_image_is_one_hot(test_images):
 
 
 @pytest.mark.parametrize(("call", "match"), [
-    (lambda: gm.frechet_distance(np.zeros(10), np.zeros((10, 2))), "features_a must be a 2-D array"),
+    (lambda: gm.frechet_distance(np.zeros(10), np.zeros((10, 2))), "features_a must be a finite 2-D array"),
     (lambda: gm.frechet_distance(np.zeros((10, 3)), np.zeros((10, 4))), "3 features per sample but features_b has 4"),
     (lambda: gm.frechet_distance(np.zeros((1, 3)), np.zeros((10, 3))), "at least 2 samples"),
     (lambda: gm.frechet_distance(np.full((5, 3), np.nan), np.zeros((5, 3))), "NaN or infinite"),
-    (lambda: gm.frechet_distance_from_moments(np.zeros(3), np.eye(3), np.zeros(2), np.eye(2)),
-     "different dimensions: 3 and 2"),
-    (lambda: gm.frechet_distance_from_moments(np.zeros(3), np.eye(2), np.zeros(3), np.eye(3)),
-     r"cov_a must have shape \(3, 3\)"),
-    (lambda: gm.cnn_features(np.zeros((4, 784))), r"shape \(N, 28, 28, 1\)"),
-    (lambda: gm.cnn_features(np.full((4, 28, 28, 1), 255.0)), r"must be in \[0, 1\].*preprocess"),
-    (lambda: gm.class_coverage(np.full((4, 28, 28, 1), -0.5)), r"must be in \[0, 1\]"),
-    (lambda: gm.cnn_features(np.zeros((0, 28, 28, 1))), "at least 1 image"),
-    (lambda: gm.cnn_features(np.zeros((2, 28, 28, 1)), layer="fc"), "has no layer 'fc'"),
+    (lambda: gm.cnn_features(np.zeros((4, 784)), None), r"shape \(N, 28, 28, 1\)"),
+    (lambda: gm.cnn_features(np.full((4, 28, 28, 1), 255.0), None), r"must be in \[0, 1\].*preprocess"),
+    (lambda: gm.class_coverage(np.full((4, 28, 28, 1), -0.5), None), r"must be in \[0, 1\]"),
+    (lambda: gm.cnn_features(np.zeros((0, 28, 28, 1)), None), "at least 1 image"),
+    (lambda: gm.cnn_features(np.zeros((2, 28, 28, 1)), fashion_cnn(weights=None), layer="fc"), "has no layer 'fc'"),
     (lambda: gm.coverage_entropy(np.array([0.5, 0.2])), "summing to 1"),
 ])
 def test_bad_input_raises_one_line(call, match):
     with pytest.raises(ValueError, match=match) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+def test_golden_frechet_distance_features_and_coverage(cnn):
+    assert gm.frechet_distance(GOLDEN["fa"], GOLDEN["fb"]) == pytest.approx(float(GOLDEN["frechet"]), abs=1e-6)
+    assert gm.frechet_distance(GOLDEN["fa"], GOLDEN["fa"]) == pytest.approx(float(GOLDEN["frechet_self"]), abs=1e-6)
+    x = preprocess(np.load(Path(__file__).parent / "golden" / "generative_vae.npz", allow_pickle=False)["x_u8"])
+    np.testing.assert_allclose(gm.cnn_features(x, cnn), GOLDEN["features"], atol=1e-6)
+    np.testing.assert_array_equal(gm.class_coverage(x, cnn), GOLDEN["coverage"])
+    np.testing.assert_array_equal(GOLDEN["coverage"], GOLDEN["coverage_default"])    # old default: the same CNN
+    assert gm.coverage_entropy(GOLDEN["coverage"]) == pytest.approx(float(GOLDEN["entropy"]), abs=1e-12)
+
+
+def test_the_feature_extractor_does_not_keep_a_deleted_model_alive():
+    model = fashion_cnn(weights=None, compile=False)
+    gm.cnn_features(np.zeros((2, 28, 28, 1), np.float32), model)
+    gm.class_coverage(np.zeros((2, 28, 28, 1), np.float32), model)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

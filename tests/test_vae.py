@@ -1,16 +1,21 @@
 """course_utils.vae (lesson 12): the closed-form KL against Monte-Carlo and hand formulas, the
 reparameterisation's moments, the Bernoulli likelihood against Keras' binary cross-entropy, one
-train_step lowering the loss, weight round trips, the latent grid, and one-line errors."""
+train_step lowering the loss, weight round trips, the latent grid, and one-line errors; golden
+outputs of the code before issue 21's rewrite (tests/golden/generative_vae.npz, the shipped 2-D VAE
+and fixed inputs through the old module)."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
-from course_utils import vae
+from course_utils import models, vae
+
+GOLDEN = np.load(Path(__file__).parent / "golden" / "generative_vae.npz", allow_pickle=False)
 
 
 def test_kl_is_zero_for_the_standard_normal_and_matches_a_hand_formula():
@@ -111,12 +116,13 @@ def test_autoencoder_builder_shapes():
 
 @pytest.mark.parametrize(("call", "message"), [
     (lambda: vae.gaussian_kl(np.zeros((2, 3)), np.zeros((2, 4))), "same shape"),
-    (lambda: vae.gaussian_kl(np.zeros(3), np.zeros(3)), "must be 2-D"),
+    (lambda: vae.gaussian_kl(np.zeros(3), np.zeros(3)), "2-D"),
     (lambda: vae.reparameterize(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 2))), "eps must have"),
     (lambda: vae.monte_carlo_kl(np.zeros((1, 2)), np.zeros((1, 2)), samples=1), "at least 2"),
     (lambda: vae.bernoulli_log_likelihood(np.zeros((2, 4)), np.zeros((2, 5))), "same shape"),
     (lambda: vae.build_encoder(0), "latent_dim must be a positive integer"),
-    (lambda: vae.gaussian_quantile_grid(5, 0.0, 0.9), "0 < low < high < 1"),
+    (lambda: vae.latent_grid(vae.build_decoder(2, (4,)), 5, 0.0, 0.9), "0 < low < high < 1"),
+    (lambda: vae.unit_images(np.zeros((0, 28, 28))), "at least 1 image"),
     (lambda: vae.VAE(vae.build_encoder(2, (4,)), vae.build_decoder(2, (4,)), beta=-1.0), "beta must be"),
 ])
 def test_bad_input_gives_one_line(call, message):
@@ -171,3 +177,38 @@ def test_unknown_latent_size_and_damaged_weights_are_one_line(tmp_path, monkeypa
     with pytest.raises(manifest.WeightsFileError, match="SHA-256 mismatch") as info:
         models.fashion_vae(2)
     assert "\n" not in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def shipped2():
+    return models.fashion_vae(2), models.preprocess(GOLDEN["x_u8"])
+
+
+def test_golden_encode_decode_and_the_latent_helpers(shipped2):
+    model, x = shipped2
+    mu, log_var = vae.encode(model.encoder, x)
+    np.testing.assert_allclose(mu, GOLDEN["mu"], atol=1e-6)
+    np.testing.assert_allclose(log_var, GOLDEN["log_var"], atol=1e-6)
+    np.testing.assert_allclose(vae.decode(model.decoder, GOLDEN["z"]), GOLDEN["decoded"], atol=1e-6)
+    np.testing.assert_allclose(vae.sample_prior(model.decoder, 4, seed=3), GOLDEN["prior"], atol=1e-6)
+    mosaic, coords = vae.latent_grid(model.decoder, n=3)
+    np.testing.assert_allclose(mosaic, GOLDEN["mosaic"], atol=1e-6)
+    np.testing.assert_allclose(coords, GOLDEN["coords"], atol=1e-6)
+    np.testing.assert_allclose(vae.interpolate(model.decoder, mu[0], mu[1], steps=4), GOLDEN["interp"], atol=1e-6)
+
+
+def test_golden_mean_elbo(shipped2):
+    model, x = shipped2
+    terms = vae.mean_elbo(model, x, samples=3, seed=1)
+    assert terms == pytest.approx({k: float(GOLDEN[f"elbo_{k}"]) for k in terms}, abs=1e-6)
+
+
+def test_golden_numpy_references():
+    m, s, eps = GOLDEN["m"], GOLDEN["s"], GOLDEN["eps"]
+    np.testing.assert_allclose(vae.reparameterize(m, s, eps), GOLDEN["reparam"], atol=1e-6)
+    np.testing.assert_allclose(vae.gaussian_kl(m, s), GOLDEN["kl"], atol=1e-6)
+    estimate, se = vae.monte_carlo_kl(m, s, samples=500, seed=4)
+    np.testing.assert_allclose(estimate, GOLDEN["mc_est"], atol=1e-6)
+    np.testing.assert_allclose(se, GOLDEN["mc_se"], atol=1e-6)
+    np.testing.assert_allclose(vae.bernoulli_log_likelihood(GOLDEN["xx"], GOLDEN["lg"]), GOLDEN["loglik"], atol=1e-6)
+    np.testing.assert_allclose(vae.elbo(GOLDEN["xx"], GOLDEN["lg"], m, s), GOLDEN["elbo_np"], atol=1e-6)

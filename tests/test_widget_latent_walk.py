@@ -53,7 +53,7 @@ def test_a_non_generator_says_so_in_one_line():
 
     box = latent_walk_widget(object())
     status = next(c for c in _children(box) if isinstance(c, widgets.HTML))
-    assert status.value.startswith("<b>Not a generator") and "\n" not in status.value
+    assert status.value.startswith("<b>Could not use this generator") and "\n" not in status.value
 
 
 def test_a_failing_generator_says_so_in_one_line(generator):

@@ -1,7 +1,8 @@
 """Lesson 11's comparison: our DCGAN against the TensorFlow DCGAN tutorial's, given the same compute.
 
-Both GANs (``course_utils.gan.make_gan("ours")`` and ``make_gan("tf_tutorial")``: noise 100, batch
-256, Adam 1e-4, the tutorial's architecture) train in this one process on the 60,000 Fashion-MNIST
+Both GANs (``course_utils.gan.make_gan()`` and :func:`make_tutorial_gan`: noise 100, batch
+256, Adam 1e-4, the architecture of the TensorFlow DCGAN tutorial,
+tensorflow.org/tutorials/generative/dcgan, written here from its published settings) train in this one process on the 60,000 Fashion-MNIST
 training images in [-1, 1], alternating in turns of about ``--chunk-seconds`` seconds: the one with less
 accumulated training time goes next, so that machine noise falls on both, and each stops once it
 has trained ``--seconds`` seconds (one warm-up batch each, which traces the graph, is not
@@ -29,25 +30,71 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import keras
+import numpy as np
 import shipping
+from keras import layers
 
 from course_utils import gan, manifest, models
+from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
+from course_utils.generative_metrics import class_coverage, cnn_features, coverage_entropy, frechet_distance
 from course_utils.paths import shipped_path
+from course_utils.progress import progress
 from course_utils.report import record
 
 MADE_BY = "tools/compare_dcgan.py"
-KINDS = {"ours": gan.DCGAN_RECIPE, "tf_tutorial": gan.TF_TUTORIAL_RECIPE}
+# The TensorFlow DCGAN tutorial's published settings (noise 100, batch 256, Adam 1e-4 for both).
+TF_TUTORIAL_RECIPE = {"latent_dim": 100, "batch_size": 256, "learning_rate": 1e-4, "beta_1": 0.9,
+                      "generator_loss": "non_saturating"}
+KINDS = {"ours": gan.DCGAN_RECIPE, "tf_tutorial": TF_TUTORIAL_RECIPE}
 LABELS = {"ours": "DCGAN (ours)", "tf_tutorial": "TF tutorial DCGAN"}
 MEASURES = ("frechet_distance", "coverage_entropy_bits", "min_class_share")
+
+
+def build_tf_tutorial_generator(latent_dim: int = 100) -> keras.Model:
+    """The TensorFlow DCGAN tutorial's generator: Dense 7x7x256 -> ConvT 128 (s1) -> 64 (s2) -> 1 (s2).
+
+    5x5 kernels, no biases, batch norm and LeakyReLU after each layer but the last (tanh).
+    """
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(7 * 7 * 256, use_bias=False)(z)
+    x = layers.LeakyReLU()(layers.BatchNormalization()(x))
+    x = layers.Reshape((7, 7, 256))(x)
+    for filters, stride in ((128, 1), (64, 2)):
+        x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False)(x)
+        x = layers.LeakyReLU()(layers.BatchNormalization()(x))
+    x = layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh")(x)
+    return keras.Model(z, x, name="tf_tutorial_generator")
+
+
+def build_tf_tutorial_discriminator() -> keras.Model:
+    """The TensorFlow DCGAN tutorial's discriminator: Conv 64 s2 -> Conv 128 s2 (5x5), each
+    LeakyReLU + Dropout 0.3, then Dense 1 (a logit)."""
+    x_in = keras.Input(gan.IMAGE_SHAPE, name="image")
+    x = x_in
+    for filters in (64, 128):
+        x = layers.Conv2D(filters, 5, strides=2, padding="same")(x)
+        x = layers.Dropout(0.3)(layers.LeakyReLU()(x))
+    x = layers.Dense(1)(layers.Flatten()(x))
+    return keras.Model(x_in, x, name="tf_tutorial_discriminator")
+
+
+def make_tutorial_gan(seed: int = 0) -> gan.GAN:
+    """The tutorial's networks in :class:`course_utils.gan.GAN`, compiled with its Adam settings."""
+    recipe = TF_TUTORIAL_RECIPE
+    keras.utils.set_random_seed(seed)
+    model = gan.GAN(build_tf_tutorial_generator(recipe["latent_dim"]), build_tf_tutorial_discriminator(), seed=seed,
+                    name="gan_tf_tutorial")
+    model.compile(keras.optimizers.Adam(recipe["learning_rate"], beta_1=recipe["beta_1"]),
+                  keras.optimizers.Adam(recipe["learning_rate"], beta_1=recipe["beta_1"]))
+    return model
 
 
 class _Stream:
     """Batches of one model's own shuffled copy of the data, in an endless cycle of epochs."""
 
     def __init__(self, x, batch_size: int, seed: int):
-        import numpy as np
-
         self.x, self.batch_size, self.rng, self.pos = x, batch_size, np.random.default_rng(seed), len(x)
         self.order = None
 
@@ -66,11 +113,9 @@ def train_pair(x, seed: int, seconds: float, chunk_seconds: float) -> tuple[dict
     brings it to ``chunk_seconds`` or its total to ``seconds``, so each overshoots by less than
     one batch. Returns (models, log).
     """
-    from course_utils.progress import progress
-
     models_, streams, spent, steps, images = {}, {}, {}, {}, {}
     for kind, recipe in KINDS.items():
-        models_[kind] = gan.make_gan(kind, seed=seed)
+        models_[kind] = gan.make_gan(seed=seed) if kind == "ours" else make_tutorial_gan(seed)
         streams[kind] = _Stream(x, recipe["batch_size"], seed)
         models_[kind].train_on_batch(streams[kind].next())          # traces the step: not counted
         spent[kind], steps[kind], images[kind] = 0.0, 0, 0
@@ -98,17 +143,10 @@ def train_pair(x, seed: int, seconds: float, chunk_seconds: float) -> tuple[dict
     return models_, log
 
 
-def measure(generator, seed: int, real_features) -> dict[str, float]:
-    from course_utils.generative_metrics import (
-        class_coverage,
-        cnn_features,
-        coverage_entropy,
-        frechet_distance,
-    )
-
+def measure(generator, seed: int, real_features, cnn) -> dict[str, float]:
     samples = gan.to_unit_range(gan.generate(generator, 10_000, seed=seed))
-    coverage = class_coverage(samples)
-    return {"frechet_distance": frechet_distance(cnn_features(samples), real_features),
+    coverage = class_coverage(samples, cnn)
+    return {"frechet_distance": frechet_distance(cnn_features(samples, cnn), real_features),
             "coverage_entropy_bits": coverage_entropy(coverage), "min_class_share": float(coverage.min())}
 
 
@@ -125,18 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds <= 0 or args.chunk_seconds <= 0:
         parser.error(f"--seconds and --chunk-seconds must be > 0, got {args.seconds} and {args.chunk_seconds}")
 
-    from course_utils.config import seed_everything
-    from course_utils.generative_metrics import cnn_features
-
     (x_train, _), (x_test, _) = load_fashion_mnist()
     x = gan.to_tanh_range(x_train)
-    real_features = cnn_features(models.preprocess(x_test))
+    cnn = models.fashion_cnn()
+    real_features = cnn_features(models.preprocess(x_test), cnn)
     runs = []
     for seed in args.seeds:
         seed_everything(seed)
         trained, log = train_pair(x, seed, args.seconds, args.chunk_seconds)
         for kind, model in trained.items():
-            log[kind].update({k: round(v, 4) for k, v in measure(model.generator, seed, real_features).items()})
+            log[kind].update({k: round(v, 4) for k, v in measure(model.generator, seed, real_features, cnn).items()})
             print(f"seed {seed} {LABELS[kind]}: {log[kind]}", flush=True)
         runs.append({"seed": seed, **log})
     table = {}

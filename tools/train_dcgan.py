@@ -1,6 +1,6 @@
 """Regenerate course_utils/shipped/dcgan_generator.weights.h5, lesson 11's DCGAN generator.
 
-Trains ``course_utils.gan.make_gan("ours")`` (Radford et al. 2016's guidelines, sized for a CPU:
+Trains ``course_utils.gan.make_gan()`` (Radford et al. 2016's guidelines, sized for a CPU:
 ``gan.DCGAN_RECIPE``) on the 60,000 Fashion-MNIST training images scaled to [-1, 1], for
 ``--epochs`` epochs per seed. After each epoch: the losses, the class coverage of 2,000 samples
 (the lesson 05 CNN's predicted classes) and the samples of 8 fixed latent vectors. After each
@@ -35,11 +35,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np
 import shipping
 
 from course_utils import gan, manifest, models
+from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
+from course_utils.generative_metrics import class_coverage, cnn_features, coverage_entropy, frechet_distance
 from course_utils.paths import shipped_path
+from course_utils.speed import measure_reference
 
 MADE_BY = "tools/train_dcgan.py"
 N_EVAL = 10_000         # samples against the 10,000 test images
@@ -47,49 +51,36 @@ N_MONITOR = 2_000       # samples per epoch for the coverage curve
 N_FIXED = 8             # fixed latent vectors drawn each epoch
 
 
-def quality(samples_unit, real_features) -> dict[str, float]:
+def quality(samples_unit, real_features, cnn) -> dict[str, float]:
     """Fréchet distance to the test features, coverage entropy and the smallest class share."""
-    from course_utils.generative_metrics import (
-        class_coverage,
-        cnn_features,
-        coverage_entropy,
-        frechet_distance,
-    )
-
-    coverage = class_coverage(samples_unit)
-    return {"frechet_distance": frechet_distance(cnn_features(samples_unit), real_features),
+    coverage = class_coverage(samples_unit, cnn)
+    return {"frechet_distance": frechet_distance(cnn_features(samples_unit, cnn), real_features),
             "coverage_entropy_bits": coverage_entropy(coverage), "min_class_share": float(coverage.min()),
             "coverage": [round(float(c), 4) for c in coverage]}
 
 
-def floor(x_train, x_test_unit, real_features) -> dict[str, float]:
+def floor(x_train, real_features, cnn) -> dict[str, float]:
     """The same numbers for 10,000 real training images (the best a generator can hope for)."""
-    import numpy as np
-
     pick = np.random.default_rng(0).choice(len(x_train), min(N_EVAL, len(x_train)), replace=False)
-    return quality(models.preprocess(x_train[pick]), real_features)
+    return quality(models.preprocess(x_train[pick]), real_features, cnn)
 
 
-def train_one(seed: int, epochs: int, x_train, real_features, out: Path) -> tuple[dict, float, dict]:
+def train_one(seed: int, epochs: int, x_train, real_features, cnn, out: Path) -> tuple[dict, float, dict]:
     """Train with ``seed``, save the generator's weights to ``out``; return (numbers, seconds, record)."""
-    import numpy as np
-
-    from course_utils.generative_metrics import class_coverage
-
     recipe = gan.DCGAN_RECIPE
-    model = gan.make_gan("ours", seed=seed)
+    model = gan.make_gan(seed=seed)
 
     def monitor(generator):
         return [round(float(c), 4) for c in class_coverage(gan.to_unit_range(
-            gan.generate(generator, N_MONITOR, seed=1000 + seed)))]
+            gan.generate(generator, N_MONITOR, seed=1000 + seed)), cnn)]
 
-    grid = gan.sample_grid_callback(gan.latent_vectors(N_FIXED, recipe["latent_dim"], seed=123), monitor=monitor)
+    grid = gan.SampleGrid(gan.latent_vectors(N_FIXED, recipe["latent_dim"], seed=123), monitor=monitor)
     start = time.perf_counter()
     history = model.fit(gan.to_tanh_range(x_train), batch_size=recipe["batch_size"], epochs=epochs, verbose=2,
                         callbacks=[grid])
     seconds = time.perf_counter() - start
     model.generator.save_weights(str(out))
-    numbers = quality(gan.to_unit_range(gan.generate(model.generator, N_EVAL, seed=seed)), real_features)
+    numbers = quality(gan.to_unit_range(gan.generate(model.generator, N_EVAL, seed=seed)), real_features, cnn)
     print(f"seed {seed}: {epochs} epochs in {seconds:.0f} s; Fréchet distance {numbers['frechet_distance']:.2f}, "
           f"coverage entropy {numbers['coverage_entropy_bits']:.3f} bits", flush=True)
     record = {"seed": seed, "train_seconds": round(seconds, 1), **{k: (round(v, 4) if isinstance(v, float) else v)
@@ -115,23 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.n_train <= 60_000:
         parser.error(f"--n-train must be in 1-60000, got {args.n_train}")
 
-    from course_utils.config import seed_everything
-    from course_utils.generative_metrics import cnn_features
-    from course_utils.speed import measure_reference
-
     unit_before = measure_reference()
     print(f"reference unit before: {unit_before:.1f} s", flush=True)
     (x_train, _), (x_test, _) = load_fashion_mnist()
     x_train = x_train[:args.n_train]
-    real_features = cnn_features(models.preprocess(x_test))
-    base = floor(x_train, models.preprocess(x_test), real_features)
+    cnn = models.fashion_cnn()
+    real_features = cnn_features(models.preprocess(x_test), cnn)
+    base = floor(x_train, real_features, cnn)
     print(f"floor (10,000 training vs test images): Fréchet distance {base['frechet_distance']:.2f}, "
           f"coverage entropy {base['coverage_entropy_bits']:.3f} bits", flush=True)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             seed_everything(seed)
-            results.append(train_one(seed, args.epochs, x_train, real_features, Path(tmp) / f"seed{seed}.weights.h5"))
+            results.append(train_one(seed, args.epochs, x_train, real_features, cnn,
+                                     Path(tmp) / f"seed{seed}.weights.h5"))
             unit = unit_before if len(results) < len(args.seeds) else (unit_before + measure_reference()) / 2
             done = args.seeds[:len(results)]
             names = ["frechet_distance", "coverage_entropy_bits", "min_class_share"]

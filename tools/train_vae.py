@@ -40,9 +40,27 @@ import shipping
 from course_utils import manifest, models
 from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
+from course_utils.generative_metrics import class_coverage, cnn_features, coverage_entropy, frechet_distance
 from course_utils.paths import sha256_of, shipped_path
+from course_utils.progress import EpochTimer
+from course_utils.speed import measure_reference
+from course_utils.vae import build_vae, mean_elbo, sample_prior, save_vae_weights
 
 MADE_BY = "tools/train_vae.py"
+
+
+class EpochLog(EpochTimer):
+    """:class:`course_utils.progress.EpochTimer` that also prints each epoch's seconds and logs."""
+
+    def __init__(self, latent: int, seed: int) -> None:
+        super().__init__()
+        self.latent, self.seed = latent, seed
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_end(epoch, logs)
+        shown = {k: round(float(v), 2) for k, v in (logs or {}).items()}
+        print(f"  latent {self.latent} seed {self.seed} epoch {epoch + 1}: {self.seconds[-1]:.0f} s {shown}",
+              flush=True)
 
 
 def _data():
@@ -50,69 +68,44 @@ def _data():
     return models.preprocess(x_all), models.preprocess(x_test), y_test.astype("int32")
 
 
-def quality(decoder, real_features, n: int, seed: int) -> dict:
+def quality(decoder, real_features, cnn, n: int, seed: int) -> dict:
     """Fréchet distance, class coverage and its entropy of ``n`` prior samples against the test features."""
-    from course_utils.generative_metrics import (
-        class_coverage,
-        cnn_features,
-        coverage_entropy,
-        frechet_distance,
-    )
-    from course_utils.vae import sample_prior
-
     samples = sample_prior(decoder, n, seed=10_000 + seed)
-    coverage = class_coverage(samples)
-    return {"frechet_distance": frechet_distance(cnn_features(samples), real_features),
+    coverage = class_coverage(samples, cnn)
+    return {"frechet_distance": frechet_distance(cnn_features(samples, cnn), real_features),
             "coverage_entropy_bits": coverage_entropy(coverage), "min_class_share": float(coverage.min()),
             "coverage": [round(float(c), 4) for c in coverage]}
 
 
-def train_one(latent: int, seed: int, epochs: int, out: Path, real_features) -> tuple[dict, float, dict]:
+def train_one(latent: int, seed: int, epochs: int, out: Path, real_features, cnn) -> tuple[dict, float, dict]:
     """Train one VAE, save its weights to ``out``; return (test numbers, seconds, record)."""
-    import keras
-
-    from course_utils.vae import build_vae, mean_elbo, save_vae_weights
-
     recipe = models.VAE_RECIPE
     seed_everything(seed)
     x_all, x_test, _ = _data()
     n = recipe["n_train"]
     vae = build_vae(latent, recipe["learning_rate"], seed=seed, hidden=tuple(recipe["hidden"]))
-    seconds_per_epoch: list[float] = []
-
-    class EpochLog(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            seconds_per_epoch.append(time.perf_counter() - self.start)
-            shown = {k: round(float(v), 2) for k, v in (logs or {}).items()}
-            print(f"  latent {latent} seed {seed} epoch {epoch + 1}: {seconds_per_epoch[-1]:.0f} s {shown}",
-                  flush=True)
-
+    timer = EpochLog(latent, seed)
     start = time.perf_counter()
     history = vae.fit(x_all[:n], validation_data=(x_all[n:], None), batch_size=recipe["batch_size"],
-                      epochs=epochs, verbose=0, callbacks=[EpochLog()])
+                      epochs=epochs, verbose=0, callbacks=[timer])
     seconds = time.perf_counter() - start
     save_vae_weights(vae, str(out))
     terms = mean_elbo(vae, x_test, samples=recipe["elbo_samples"], seed=seed)
     test = {"test_elbo": terms["elbo"], "test_reconstruction": terms["reconstruction"], "test_kl": terms["kl"]}
-    test.update(quality(vae.decoder, real_features, recipe["n_samples"], seed))
+    test.update(quality(vae.decoder, real_features, cnn, recipe["n_samples"], seed))
     print(f"latent {latent} seed {seed}: {epochs} epochs in {seconds:.0f} s; test " +
           ", ".join(f"{k} {v:.4f}" for k, v in test.items() if k != "coverage"), flush=True)
     record = {"seed": seed, "latent_dim": latent, "n_train": n, "test": test,
               "history": {k: [round(float(v), 3) for v in vs] for k, vs in history.history.items()},
-              "epoch_seconds": [round(s, 2) for s in seconds_per_epoch], "train_seconds": round(seconds, 1)}
+              "epoch_seconds": [round(s, 2) for s in timer.seconds], "train_seconds": round(seconds, 1)}
     return test, seconds, record
 
 
-def real_floor(n: int) -> tuple[float, object]:
+def real_floor(n: int, cnn) -> tuple[float, object]:
     """The test images' CNN features, and the Fréchet distance of ``n`` training images to them."""
-    from course_utils.generative_metrics import cnn_features, frechet_distance
-
     x_all, x_test, _ = _data()
-    real = cnn_features(x_test)
-    return frechet_distance(cnn_features(x_all[:n]), real), real
+    real = cnn_features(x_test, cnn)
+    return frechet_distance(cnn_features(x_all[:n], cnn), real), real
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,17 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.epochs < 1:
         parser.error(f"--epochs must be >= 1, got {args.epochs}")
 
-    from course_utils.speed import measure_reference
-
     unit_before = measure_reference()
     print(f"reference unit before: {unit_before:.1f} s", flush=True)
-    floor, real = real_floor(recipe["n_samples"])
+    cnn = models.fashion_cnn()
+    floor, real = real_floor(recipe["n_samples"], cnn)
     print(f"real-image floor: Fréchet distance {floor:.3f} ({recipe['n_samples']} training vs the test images)")
     done = []
     with tempfile.TemporaryDirectory() as tmp:
         for latent in args.latent:
             results = [train_one(latent, seed, args.epochs, Path(tmp) / f"latent{latent}_seed{seed}.weights.h5",
-                                 real) for seed in args.seeds]
+                                 real, cnn) for seed in args.seeds]
             done.append((latent, results))
             kept = Path(tmp) / f"latent{latent}_seed{args.seeds[0]}.weights.h5"
             names = [k for k in results[0][0] if k != "coverage"]

@@ -1,10 +1,11 @@
 """Checkers for lesson 11 (GANs): the discriminator loss and the non-saturating generator loss from
 logits, and spherical interpolation between two latent vectors.
 
-The references are in :mod:`course_utils.gan` (NumPy): ``discriminator_loss_numpy``,
-``nonsaturating_generator_loss_numpy`` and ``slerp``. The loss checks fail on NumPy overflow
-warnings, and a case with logits of +-1000 proves stability. Each validator recognises the usual
-mistakes and names them.
+The NumPy references of the two losses are here (``_discriminator_loss`` and
+``_nonsaturating_generator_loss``; their Keras twins, which the GAN trains with, are in
+:mod:`course_utils.gan`); slerp's is :func:`course_utils.gan.slerp`. The loss checks fail on NumPy
+overflow warnings, and a case with logits of +-1000 proves stability. Each validator recognises the
+usual mistakes and names them.
 
 Usage::
 
@@ -19,21 +20,39 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, array_problem, as_float_array, one_number, run_check
-from course_utils.gan import (
-    discriminator_loss_numpy,
-    interpolate_latents,
-    nonsaturating_generator_loss_numpy,
-    slerp,
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    close,
+    first_fault,
+    one_number,
+    run_check,
 )
+from course_utils.gan import interpolate_latents, slerp
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
-def _same(a: float, b: float) -> bool:
-    return bool(np.isclose(a, b, rtol=1e-6, atol=1e-8))
+def _logits(logits: Any, name: str) -> np.ndarray:
+    arr = np.asarray(logits, dtype=np.float64)
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a non-empty array of finite logits, got shape {arr.shape}")
+    return arr
+
+
+def _discriminator_loss(real_logits: Any, fake_logits: Any) -> float:
+    """The reference of lesson 11's first exercise: ``mean logaddexp(0, -real) + mean logaddexp(0, fake)``."""
+    real, fake = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
+    return float(np.mean(_softplus(-real)) + np.mean(_softplus(fake)))
+
+
+def _nonsaturating_generator_loss(fake_logits: Any) -> float:
+    """The reference of lesson 11's second exercise: ``mean logaddexp(0, -fake_logits)``."""
+    return float(np.mean(_softplus(-_logits(fake_logits, "fake_logits"))))
 
 
 def _number_problem(out: Any) -> tuple[str | None, float]:
@@ -47,8 +66,8 @@ def _d_loss_problem(out: Any, real: np.ndarray, fake: np.ndarray) -> str | None:
     problem, got = _number_problem(out)
     if problem is not None:
         return problem
-    expected = discriminator_loss_numpy(real, fake)
-    if _same(got, expected):
+    expected = _discriminator_loss(real, fake)
+    if close(got, expected, 1e-6, 1e-8):
         return None
     sr, sf = _softplus(-real), _softplus(fake)
     faults = [
@@ -62,7 +81,7 @@ def _d_loss_problem(out: Any, real: np.ndarray, fake: np.ndarray) -> str | None:
         (float(np.mean(sf)), "only the fake term: add -log D(x) for the real images"),
         (np.mean(sr) - np.mean(_softplus(-fake)), "the fake term is -log(1 - D(G(z))) = softplus(fake_logit)"),
     ]
-    fault = next((m for v, m in faults if _same(got, float(v))), None)
+    fault = first_fault(got, faults, 1e-6, 1e-8)
     return fault or f"wrong value {got:.6g}, expected {expected:.6g}: mean softplus(-real) + mean softplus(fake)"
 
 
@@ -70,8 +89,8 @@ def _g_loss_problem(out: Any, fake: np.ndarray) -> str | None:
     problem, got = _number_problem(out)
     if problem is not None:
         return problem
-    expected = nonsaturating_generator_loss_numpy(fake)
-    if _same(got, expected):
+    expected = _nonsaturating_generator_loss(fake)
+    if close(got, expected, 1e-6, 1e-8):
         return None
     faults = [
         (-np.mean(_softplus(fake)), ("that is the minimax loss log(1 - D(G(z))), which saturates: the "
@@ -81,7 +100,7 @@ def _g_loss_problem(out: Any, fake: np.ndarray) -> str | None:
         (-expected, "wrong sign: -log D(G(z)) is positive, softplus(-logit)"),
         (_softplus(-fake).sum(), "summed over the batch: take the mean"),
     ]
-    fault = next((m for v, m in faults if _same(got, float(v))), None)
+    fault = first_fault(got, faults, 1e-6, 1e-8)
     return fault or f"wrong value {got:.6g}, expected {expected:.6g}: mean softplus(-fake_logits)"
 
 
@@ -91,7 +110,7 @@ def _slerp_problem(out: Any, z0: np.ndarray, z1: np.ndarray, steps: int) -> str 
     if problem is not None:
         return f"{problem}: return one latent vector per step, shape (steps, d)"
     got = as_float_array(out)
-    if np.allclose(got, expected, rtol=1e-4, atol=1e-5):
+    if close(got, expected, 1e-4, 1e-5):
         return None
     t = np.linspace(0, 1, steps)[:, None]
     omega = np.arccos(np.clip(z0 @ z1 / (np.linalg.norm(z0) * np.linalg.norm(z1)), -1, 1))
@@ -103,7 +122,7 @@ def _slerp_problem(out: Any, z0: np.ndarray, z1: np.ndarray, steps: int) -> str 
         (np.cos((1 - t) * omega) * z0 + np.cos(t * omega) * z1,
          "used cosines: the weights are sin((1 - t) omega) / sin(omega) and sin(t omega) / sin(omega)"),
     ]
-    fault = next((m for v, m in faults if np.allclose(got, v, rtol=1e-4, atol=1e-5)), None)
+    fault = first_fault(got, faults, 1e-4, 1e-5)
     if fault:
         return fault
     if not np.allclose(got[0], z0, atol=1e-5) or not np.allclose(got[-1], z1, atol=1e-5):
@@ -124,7 +143,7 @@ def check_discriminator_loss(fn: Callable) -> CheckResult:
         Case("confident and wrong: logits +-1000", (np.array([-1000.0, 3.0, 1000.0]), np.array([1000.0, -2.0])),
              hint="log(1 + exp(x)) overflows: use np.logaddexp(0, x)"),
     ]
-    return run_check("discriminator_loss", fn, cases, reference=discriminator_loss_numpy,
+    return run_check("discriminator_loss", fn, cases, reference=_discriminator_loss,
                      diagnose=_d_loss_problem, fail_on_warnings=True)
 
 
@@ -140,7 +159,7 @@ def check_nonsaturating_generator_loss(fn: Callable) -> CheckResult:
         Case("D sure the samples are fake: logits -1000", (np.array([-1000.0, -5.0, 1000.0]),),
              hint="log(1 + exp(1000)) overflows: use np.logaddexp(0, -x)"),
     ]
-    return run_check("nonsaturating_generator_loss", fn, cases, reference=nonsaturating_generator_loss_numpy,
+    return run_check("nonsaturating_generator_loss", fn, cases, reference=_nonsaturating_generator_loss,
                      diagnose=_g_loss_problem, fail_on_warnings=True)
 
 

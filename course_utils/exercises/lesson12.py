@@ -17,22 +17,18 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    close,
+    first_fault,
+    run_check,
+)
 from course_utils.vae import bernoulli_log_likelihood, elbo, gaussian_kl, reparameterize
 
-
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-8)
-
-
-def _first_fault(got: np.ndarray, faults: list[tuple[Any, str]]) -> str | None:
-    """The message of the first known mistake whose output ``got`` reproduces, else ``None``."""
-    for wrong, message in faults:
-        with np.errstate(all="ignore"):
-            wrong = np.asarray(wrong, dtype=np.float64)
-        if np.all(np.isfinite(wrong)) and _close(got, wrong):
-            return message
-    return None
+RTOL, ATOL = 1e-6, 1e-8       # a correct float64 answer is this close to the reference
 
 
 def _gaussian(rng: np.random.Generator, n: int, d: int, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -45,10 +41,10 @@ def _reparameterize_problem(out: Any, mu: np.ndarray, log_var: np.ndarray, eps: 
     if problem is not None:
         return f"{problem}: return z with mu's shape"
     got = as_float_array(out)
-    if _close(got, reparameterize(mu, log_var, eps)):
+    if close(got, reparameterize(mu, log_var, eps), RTOL, ATOL):
         return None
     sigma = np.exp(0.5 * log_var)
-    fault = _first_fault(got, [
+    fault = first_fault(got, [
         (mu + np.exp(log_var) * eps,
          "scaled eps by the variance exp(log_var): scale by the standard deviation exp(log_var / 2)"),
         (mu + log_var * eps, "scaled eps by log_var itself: sigma = exp(log_var / 2)"),
@@ -58,7 +54,7 @@ def _reparameterize_problem(out: Any, mu: np.ndarray, log_var: np.ndarray, eps: 
         (mu + eps, "ignored the variance: multiply eps by sigma = exp(log_var / 2)"),
         (mu * eps + sigma, "swapped the roles: z = mu + sigma * eps (eps multiplies sigma, not mu)"),
         (mu - sigma * eps, "subtracted sigma * eps: any sign is a valid sample, but the check fixes z = mu + sigma * eps"),
-    ])
+    ], RTOL, ATOL)
     return fault or "wrong values: z = mu + exp(log_var / 2) * eps"
 
 
@@ -72,10 +68,10 @@ def _kl_problem(out: Any, mu: np.ndarray, log_var: np.ndarray) -> str | None:
     problem = array_problem(out, expected.shape)
     if problem is not None:
         return f"{problem}: one KL per image"
-    if _close(got, expected):
+    if close(got, expected, RTOL, ATOL):
         return None
     d = mu.shape[1]
-    fault = _first_fault(got, [
+    fault = first_fault(got, [
         (-expected, "wrong sign: KL >= 0, it is -1/2 sum(1 + log_var - mu^2 - exp(log_var))"),
         (2 * expected, "missing the factor 1/2"),
         (expected / d, "averaged over the latent dimensions: sum over them"),
@@ -87,7 +83,7 @@ def _kl_problem(out: Any, mu: np.ndarray, log_var: np.ndarray) -> str | None:
          "treated log_var as log sigma: it is log sigma^2, so sigma^2 = exp(log_var)"),
         (-0.5 * np.sum(1 + np.log(np.abs(log_var) + 1e-300) - mu**2 - log_var, axis=1),
          "treated log_var as the variance: it is its logarithm"),
-    ])
+    ], RTOL, ATOL)
     if fault is None and np.any(got < -1e-9):
         return "some values are negative: a KL divergence is never below 0"
     return fault or "wrong values: -0.5 * np.sum(1 + log_var - mu**2 - np.exp(log_var), axis=1)"
@@ -101,11 +97,11 @@ def _elbo_problem(out: Any, x: np.ndarray, logits: np.ndarray, mu: np.ndarray, l
     problem = array_problem(out, expected.shape)
     if problem is not None:
         return f"{problem}: one ELBO per image"
-    if np.allclose(got, expected, rtol=1e-6, atol=1e-6):
+    if close(got, expected, 1e-6, 1e-6):
         return None
     log_lik, kl = bernoulli_log_likelihood(x, logits), gaussian_kl(mu, log_var)
     n_pixels = x[0].size
-    fault = _first_fault(got, [
+    fault = first_fault(got, [
         (-expected, "returned the negative ELBO (the loss): the ELBO is log-likelihood minus KL, below 0 here"),
         (log_lik + kl, "added the KL: the ELBO subtracts it"),
         (log_lik, "forgot the KL term"),
@@ -114,7 +110,7 @@ def _elbo_problem(out: Any, x: np.ndarray, logits: np.ndarray, mu: np.ndarray, l
         (bernoulli_log_likelihood(x, -logits) - kl, "swapped the pixel classes: log p(x=1) = log sigmoid(logit)"),
         (bernoulli_log_likelihood(x, 1 / (1 + np.exp(-logits))) - kl,
          "treated the sigmoid probabilities as logits: the decoder's outputs here are logits"),
-    ])
+    ], RTOL, ATOL)
     return fault or "wrong values: sum over pixels of x * l - softplus(l), minus the closed-form KL"
 
 

@@ -19,13 +19,20 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+import ipywidgets as widgets
+import keras
+import matplotlib.pyplot as plt
 import numpy as np
 
 from course_utils.plots import figure_png
+from course_utils.vae import decode
+from course_utils.widgets import failure
 
 NEIGHBOURS = 15        # the status line names the majority class of the nearest encoded images
 
 
+# Keyed on the number of colours only (no model): the palette is the same for every call, so it is
+# computed once (a search over 5,832 CIELAB colours, about 0.1 s).
 @functools.lru_cache(maxsize=8)
 def _glasbey(n: int) -> tuple[tuple[float, float, float], ...]:
     from skimage.color import lab2rgb, rgb2lab
@@ -88,17 +95,13 @@ def class_map(ax, z_points: Any, labels: Any, class_names: Sequence[str], size: 
     return ax
 
 
-def latent_plane_figure(decoder, z: Sequence[float], z_points: Any, labels: Any, class_names: Sequence[str],
-                        limit: float = 3.0):
+def latent_plane_figure(decoder: keras.Model, z: Sequence[float], z_points: Any, labels: Any,
+                        class_names: Sequence[str], limit: float = 3.0) -> tuple[plt.Figure, str]:
     """The class map with a cross at ``z``, and the decoded image of ``z``; returns ``(figure, message)``.
 
     The message names the majority class of the encoded images nearest to ``z`` and their distance.
     Usage: ``fig, message = latent_plane_figure(vae.decoder, (0.0, 1.0), mu_test, y_test, FASHION_CLASSES)``.
     """
-    import matplotlib.pyplot as plt
-
-    from course_utils.vae import decode
-
     points, y = _points(z_points, labels, class_names)
     z = np.asarray(z, dtype=np.float64).reshape(-1)
     if z.shape != (2,) or not np.all(np.isfinite(z)):
@@ -120,16 +123,14 @@ def latent_plane_figure(decoder, z: Sequence[float], z_points: Any, labels: Any,
     return fig, message
 
 
-def latent_plane_widget(decoder, z_points: Any, labels: Any, class_names: Sequence[str], limit: float = 3.0,
-                        step: float = 0.1):
+def latent_plane_widget(decoder: keras.Model, z_points: Any, labels: Any, class_names: Sequence[str],
+                        limit: float = 3.0, step: float = 0.1) -> widgets.VBox:
     """Two sliders (z1, z2) from ``-limit`` to ``limit``; the map and the decoded image redraw at every move.
 
     Any position draws the figure or says in one line why it cannot. Returns an ``ipywidgets.VBox``:
     the two sliders, a status line, the figure (an ``Image``, PNG).
     Usage: ``latent_plane_widget(vae.decoder, mu_test, y_test, FASHION_CLASSES)`` as a cell's last line.
     """
-    import ipywidgets as widgets
-
     limit = float(limit) if np.isfinite(limit) and limit > 0 else 3.0
     sliders = [widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step, description=name,
                                    readout_format=".2f", continuous_update=False,
@@ -142,9 +143,7 @@ def latent_plane_widget(decoder, z_points: Any, labels: Any, class_names: Sequen
         try:
             fig, message = latent_plane_figure(decoder, z, z_points, labels, class_names, limit)
         except Exception as exc:  # noqa: BLE001 - a demo never shows a traceback
-            status.value = (f"<b>Could not draw z = ({z[0]:.2f}, {z[1]:.2f}) ({type(exc).__name__}: "
-                            f"{(str(exc).splitlines() or [''])[0][:100]}).</b>")
-            picture.value = b""
+            status.value, picture.value = failure(f"draw z = ({z[0]:.2f}, {z[1]:.2f})", exc), b""
             return
         status.value, picture.value = f"<b>{message}</b>", figure_png(fig)
 

@@ -13,11 +13,16 @@ Usage::
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
+import ipywidgets as widgets
+import keras
 import numpy as np
+from PIL import Image
 
 from course_utils.gan import latent_vectors, slerp, to_unit_range
+from course_utils.widgets import failure
 
 IMAGE_PX = 224        # the 28x28 image drawn 8 times larger (nearest neighbour: the pixels stay visible)
 
@@ -57,30 +62,21 @@ def latent_point(latent_dim: int, seed_a: int, seed_b: int, t: float, offsets: S
 
 
 def _png(image01: np.ndarray) -> bytes:
-    import io
-
-    from PIL import Image
-
     pixels = (np.clip(image01[..., 0], 0, 1) * 255).round().astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(pixels, mode="L").resize((IMAGE_PX, IMAGE_PX), Image.NEAREST).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def _one_line(exc: BaseException, limit: int = 100) -> str:
-    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:limit]}"
-
-
-def latent_walk_widget(generator, classifier=None, class_names: Sequence[str] | None = None,
-                       seed_a: int = 0, seed_b: int = 1, n_directions: int = 3, amplitude: float = 3.0):
+def latent_walk_widget(generator: keras.Model, classifier: keras.Model | None = None,
+                       class_names: Sequence[str] | None = None, seed_a: int = 0, seed_b: int = 1,
+                       n_directions: int = 3, amplitude: float = 3.0) -> widgets.VBox:
     """Sliders over ``generator``'s latent space; returns an ``ipywidgets.VBox`` (sliders, status, image).
 
     ``generator`` maps ``(N, d)`` to images in [-1, 1] (tanh); ``classifier``, if given, takes the
     image in [0, 1] and outputs class probabilities, named by ``class_names``.
     Usage: ``latent_walk_widget(dcgan_generator(), fashion_cnn(), FASHION_CLASSES)`` (lesson 11).
     """
-    import ipywidgets as widgets
-
     wide = widgets.Layout(width="460px")
     box_a = widgets.BoundedIntText(value=seed_a, min=0, max=10**6, description="seed A", layout=widgets.Layout(
         width="200px"))
@@ -94,13 +90,13 @@ def latent_walk_widget(generator, classifier=None, class_names: Sequence[str] | 
         directions = walk_directions(latent_dim, n_directions)
         problem = None
     except Exception as exc:  # noqa: BLE001 - a demo never shows a traceback
-        latent_dim, directions, problem = 0, np.zeros((0, 0), np.float32), _one_line(exc)
+        latent_dim, directions, problem = 0, np.zeros((0, 0), np.float32), failure("use this generator", exc)
     sliders = [widgets.FloatSlider(value=0.0, min=-amplitude, max=amplitude, step=0.1,
                                    description=f"direction {i + 1}", layout=wide) for i in range(len(directions))]
 
     def draw(_change=None) -> None:
         if problem is not None:
-            status.value, picture.value = f"<b>Not a generator ({problem}).</b>", b""
+            status.value, picture.value = problem, b""
             return
         try:
             z = latent_point(latent_dim, int(box_a.value), int(box_b.value), float(t_slider.value),
@@ -113,7 +109,7 @@ def latent_walk_widget(generator, classifier=None, class_names: Sequence[str] | 
                 name = class_names[k] if class_names is not None and k < len(class_names) else f"class {k}"
                 text = f"the lesson 05 CNN sees: {name} ({probs[k]:.0%}); " + text
         except Exception as exc:  # noqa: BLE001
-            status.value, picture.value = f"<b>Could not draw this point ({_one_line(exc, 80)}).</b>", b""
+            status.value, picture.value = failure("draw this point", exc, 80), b""
             return
         status.value, picture.value = f"<b>{text}</b>", _png(image)
 
