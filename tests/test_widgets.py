@@ -36,6 +36,21 @@ def test_perceptron_widget_survives_the_slider_limits():
     plt.close("all")
 
 
+def test_a_drawing_that_fails_shows_one_line_not_a_traceback(monkeypatch):
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets import perceptron
+
+    def broken(*_args):
+        raise ValueError("no points to draw\nsecond line")
+    monkeypatch.setattr(perceptron, "draw_perceptron", broken)
+    box = perceptron.perceptron_boundary_widget()
+    status = next(c for c in box.children if isinstance(c, widgets.HTML))
+    assert status.value == "<b>Could not draw this setting (ValueError: no points to draw).</b>"
+    plt.close("all")
+
+
 # ----------------------------------------------------------------------------- conv explorer
 @pytest.mark.parametrize("k, stride, padding, dilation", [(1, 1, "valid", 1), (9, 4, "valid", 6), (9, 4, "same", 6),
                                                           (9, 1, "4", 6), (3, 3, "same", 1), (5, 2, "2", 2)])

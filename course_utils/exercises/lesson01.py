@@ -15,15 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import (
-    Case,
-    CheckResult,
-    array_problem,
-    as_float_array,
-    one_number,
-    rel_error,
-    run_check,
-)
+from course_utils import checks
+from course_utils.checks import Case, CheckResult, array_problem, as_float_array, rel_error, run_check
 from course_utils.numpy_nn import perceptron_predict, perceptron_update, sigmoid
 
 
@@ -129,7 +122,7 @@ def _update_problem(out: Any, w: np.ndarray, b: float, x: np.ndarray, t: int, lr
     y = int(np.dot(w, x) + b >= 0)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         return "return a pair (w_new, b_new)"
-    problem = array_problem(out[0], np.shape(w), "w_new") or array_problem(one_number(out[1]), (), "b_new")
+    problem = array_problem(out[0], np.shape(w), "w_new") or array_problem(checks.one_number(out[1]), (), "b_new")
     if problem is not None:
         return problem + ": w_new must be an array like w and b_new one number"
     w_got, b_got = as_float_array(out[0]), float(as_float_array(out[1]).reshape(()))

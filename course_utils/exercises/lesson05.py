@@ -18,15 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import (
-    Case,
-    CheckResult,
-    array_problem,
-    as_float_array,
-    close,
-    first_fault,
-    run_check,
-)
+from course_utils import checks
+from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
 from course_utils.metrics import error_rates, one_vs_rest, specificity, top_confusions
 
 
@@ -88,13 +81,13 @@ def _specificity_problem(out: Any, cm: np.ndarray) -> str | None:
     if problem is not None:
         return f"{problem}: one specificity per class"
     got = as_float_array(out)
-    if close(got, expected, rtol=1e-9, atol=1e-12):
+    if checks.close(got, expected, rtol=1e-9, atol=1e-12):
         return None
     c = np.asarray(cm, dtype=np.float64)
     tp = np.diag(c)
     fn, fp = c.sum(axis=1) - tp, c.sum(axis=0) - tp
     tn = c.sum() - tp - fn - fp
-    fault = first_fault(got, [(tp / (tp + fn), "that is the sensitivity TP / (TP + FN)"),
+    fault = checks.first_fault(got, [(tp / (tp + fn), "that is the sensitivity TP / (TP + FN)"),
                               (tp / (tp + fp), "that is the precision TP / (TP + FP)"),
                               (tn / (tn + fn), "that is the NPV TN / (TN + FN)"),
                               ((c.sum() - tp) / (c.sum() - tp + fp),
@@ -110,7 +103,7 @@ def _error_rates_problem(out: Any, cm: np.ndarray) -> str | None:
     if problem is not None:
         return f"{problem}: return a pair (type I rates, type II rates), two arrays of {k} values"
     got_a, got_b = as_float_array(out)
-    same = lambda a, b: close(a, b, rtol=1e-9, atol=1e-12)
+    same = lambda a, b: checks.close(a, b, rtol=1e-9, atol=1e-12)
     if same(got_a, alpha) and same(got_b, beta):
         return None
     c = np.asarray(cm, dtype=np.float64)

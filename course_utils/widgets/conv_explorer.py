@@ -9,6 +9,7 @@ Usage::
 
 from __future__ import annotations
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -96,15 +97,9 @@ def show_conv(image: np.ndarray, kernel: str = "edge", k: int = 3, stride: int =
 def conv_explorer(image: np.ndarray, max_kernel: int = 9):
     """Sliders for kernel type and size, stride, padding and dilation; the figure redraws live.
 
-    Returns the ``ipywidgets`` interactive object (or ``None`` with a note if ipywidgets is missing).
+    Returns the ``ipywidgets`` interactive object.
     Usage: ``conv_explorer(image)``.
     """
-    try:
-        import ipywidgets as widgets
-    except ImportError:  # pragma: no cover - ipywidgets is a course dependency
-        print("ipywidgets is not installed; use show_conv(image, kernel, k, stride, padding, dilation).")
-        return None
-
     def draw(kernel, k, stride, padding, dilation):
         show_conv(image, kernel, k, stride, padding, dilation)
         plt.show()

@@ -8,7 +8,12 @@ Usage::
 
 from __future__ import annotations
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
+
+from course_utils.widgets import failure
 
 
 # ----------------------------------------------------------------------------- perceptron
@@ -75,8 +80,6 @@ def draw_perceptron(ax, X: np.ndarray, w1: float, w2: float, b: float,
 
     Usage: ``msg = draw_perceptron(ax, X, 1.0, -1.0, 10.0, targets=t)``.
     """
-    import matplotlib.pyplot as plt
-
     cmap = plt.get_cmap("viridis")
     colours = {0: cmap(0.15), 1: cmap(0.8)}
     s = X @ np.array([w1, w2]) + b
@@ -117,10 +120,6 @@ def perceptron_boundary_widget(X: np.ndarray | None = None, targets: np.ndarray 
     Returns an ``ipywidgets.VBox``: the three sliders, a status line (``HTML``) and the figure.
     Usage: ``perceptron_boundary_widget()`` as a cell's last line.
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-
     if X is None:
         X, targets = perceptron_demo_points()
     X = np.asarray(X, dtype=float)
@@ -139,9 +138,10 @@ def perceptron_boundary_widget(X: np.ndarray | None = None, targets: np.ndarray 
         try:
             message = draw_perceptron(ax, X, sliders["w1"].value, sliders["w2"].value, sliders["b"].value,
                                       targets)
+            status.value = f"<b>{message}</b>"
         except Exception as exc:  # noqa: BLE001 - a demo must never show a traceback
-            message = f"Could not draw this setting ({type(exc).__name__})."
-        status.value = f"<b>{message}</b>"
+            message = failure("draw this setting", exc)
+            status.value = message
         with out:
             out.clear_output(wait=True)
             display(fig)
