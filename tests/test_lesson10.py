@@ -3,10 +3,13 @@ wrong implementation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from course_utils import adversarial_training as at
+from course_utils import attacks
+from course_utils.exercises import lesson09 as l9
 from course_utils.exercises import lesson10 as l10
 
 
@@ -45,20 +48,36 @@ WRONG = {
 @pytest.mark.parametrize("name", list(WRONG))
 def test_reference_passes(name, capsys):
     check, _ = WRONG[name]
-    reference = {"linf_projection": at.linf_projection, "pgd_ascent_step": at.pgd_ascent_step,
-                 "fgsm_rs_step": at.fgsm_rs_step}[name]
+    reference = {"linf_projection": l10.linf_projection, "pgd_ascent_step": l10.pgd_ascent_step,
+                 "fgsm_rs_step": l10.fgsm_rs_step}[name]
     assert check(reference).passed
     assert "WRONG" not in capsys.readouterr().out
 
 
-def test_references_agree_with_the_in_graph_attacks():
+def test_references_agree_with_lesson09s_projection_and_the_in_graph_one():
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
     x0 = rng.uniform(size=(2, 5, 5, 1))
     x_adv = x0 + rng.uniform(-0.3, 0.3, size=x0.shape)
-    np.testing.assert_allclose(at.linf_projection(x0, x_adv, 0.1),
-                               at.project_linf(tf.constant(x0), tf.constant(x_adv), 0.1).numpy(), atol=1e-12)
+    # lesson 10 clips to the ball, then the box; lesson 09 the other way: the same point, as x0 is in the box
+    np.testing.assert_array_equal(l10.linf_projection(x0, x_adv, 0.1),
+                                  np.clip(np.clip(x_adv, x0 - 0.1, x0 + 0.1), 0, 1))
+    np.testing.assert_array_equal(l10.linf_projection(x0, x_adv, 0.1), l9.project(x0, x_adv, 0.1))
+    np.testing.assert_allclose(l10.linf_projection(x0, x_adv, 0.1),
+                               attacks.project(tf.constant(x0, tf.float32), tf.constant(x_adv, tf.float32),
+                                               0.1).numpy(), atol=1e-7)
+
+
+def test_golden_numpy_references_of_lesson10():
+    """The references before issue 21 moved them here (adversarial_training, commit 96b8b37)."""
+    with np.load(Path(__file__).parent / "golden" / "attacks_golden.npz", allow_pickle=False) as g:
+        x0, xa, grad, d0 = g["ref_x0"], g["ref_xa"], g["ref_grad"], g["ref_d0"]
+        for got, name in [(l10.linf_projection(x0, xa, 0.1), "ref_linf_projection"),
+                          (l10.pgd_ascent_step(x0, xa, grad, 0.1, 0.03), "ref_pgd_ascent_step"),
+                          (l10.fgsm_rs_step(x0, d0, grad, 0.1), "ref_fgsm_rs_step"),
+                          (l10.fgsm_rs_step(x0, d0, grad, 0.1, alpha=0.05), "ref_fgsm_rs_step_alpha")]:
+            np.testing.assert_allclose(got, g[name], rtol=0, atol=1e-12, err_msg=name)
 
 
 def test_pgd_steps_converge_to_the_corner_of_a_linear_loss():
@@ -67,5 +86,5 @@ def test_pgd_steps_converge_to_the_corner_of_a_linear_loss():
     x0, w = rng.uniform(size=(1, 4, 4, 1)), rng.normal(size=(1, 4, 4, 1))
     x_adv = x0.copy()
     for _ in range(10):
-        x_adv = at.pgd_ascent_step(x0, x_adv, w, eps=0.1, alpha=0.03)
+        x_adv = l10.pgd_ascent_step(x0, x_adv, w, eps=0.1, alpha=0.03)
     np.testing.assert_allclose(x_adv, np.clip(x0 + 0.1 * np.sign(w), 0, 1), atol=1e-12)

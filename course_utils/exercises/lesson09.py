@@ -1,8 +1,10 @@
 """Checkers for lesson 09 (adversarial attacks): the FGSM step, PGD's projection, and the change of
 variables of Carlini and Wagner's L2 attack.
 
-The references are in :mod:`course_utils.attacks`: ``fgsm_step``, ``project`` and
-``to_tanh_space``. Each validator recognises the usual mistakes and names them.
+The NumPy references are here (``fgsm_step``, ``project``, ``from_tanh_space``), except
+``to_tanh_space``, which :func:`course_utils.attacks.carlini_wagner_l2` starts from; the compiled
+attacks the lesson measures with are in :mod:`course_utils.attacks`. Each validator recognises the
+usual mistakes and names them.
 
 Usage::
 
@@ -17,21 +19,57 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.attacks import fgsm_step, from_tanh_space, project, to_tanh_space
-from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
+from course_utils.attacks import to_tanh_space
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    close,
+    first_fault,
+    run_check,
+)
 
-
-def _close(a: np.ndarray, b: np.ndarray, atol: float = 1e-6) -> bool:
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=atol)
-
-
-def _first_fault(got: np.ndarray, faults: list[tuple[np.ndarray, str]]) -> str | None:
-    """The message of the first known mistake whose output ``got`` reproduces, else ``None``."""
-    return next((message for wrong, message in faults if _close(got, np.asarray(wrong, float))), None)
+ATOL = 1e-6   # the validators' tolerance (with rtol 1e-5)
 
 
 def _per_example_l2(a: np.ndarray) -> np.ndarray:
     return np.sqrt(np.sum(a**2, axis=tuple(range(1, a.ndim)), keepdims=True))
+
+
+def fgsm_step(x: np.ndarray, grad: np.ndarray, eps: float, targeted: bool = False) -> np.ndarray:
+    """One FGSM step from a gradient already computed: ``clip(x + eps * sign(grad), 0, 1)`` (lesson 09's reference).
+
+    The NumPy core of ``course_utils.attacks.fgsm`` that lesson 09 asks students to write (Goodfellow
+    et al. 2015, eq. 3: eta = eps * sign(grad_x J(theta, x, y))); ``targeted=True`` steps against
+    the gradient. Usage: ``x_adv = fgsm_step(x, grad, eps=0.1)``.
+    """
+    direction = -np.sign(grad) if targeted else np.sign(grad)
+    return np.clip(np.asarray(x, dtype=np.float64) + eps * direction, 0.0, 1.0)
+
+
+def project(x0: np.ndarray, x_adv: np.ndarray, eps: float, norm: str = "linf") -> np.ndarray:
+    """PGD's projection (lesson 09's reference): into [0, 1], then into the eps-ball around ``x0``, per example.
+
+    L-inf: clip each pixel to ``[x0 - eps, x0 + eps]``; L2: scale ``x_adv - x0`` down to norm eps
+    when it is longer (each example of the batch on its own). ``x0`` must lie in [0, 1], so the
+    result stays in the box. Returns float64; ``course_utils.attacks.project`` is the same in the graph.
+    Usage: ``x_adv = project(x, x_adv + alpha * np.sign(grad), eps=0.1)``.
+    """
+    if norm not in ("linf", "l2"):
+        raise ValueError(f"norm must be one of ('linf', 'l2'), got {norm!r}")
+    x0, x_adv = np.asarray(x0, dtype=np.float64), np.clip(np.asarray(x_adv, dtype=np.float64), 0.0, 1.0)
+    if norm == "linf":
+        return np.clip(x_adv, x0 - eps, x0 + eps)
+    return x0 + (x_adv - x0) * np.minimum(1.0, eps / np.maximum(_per_example_l2(x_adv - x0), 1e-12))
+
+
+def from_tanh_space(w: np.ndarray) -> np.ndarray:
+    """C&W's change of variables: ``x = (tanh(w) + 1) / 2``, in [0, 1] for every real ``w`` (lesson 09).
+
+    Usage: ``x_adv = from_tanh_space(to_tanh_space(x))``.
+    """
+    return (np.tanh(np.asarray(w, dtype=np.float64)) + 1.0) / 2.0
 
 
 def _fgsm_problem(out: Any, x: np.ndarray, grad: np.ndarray, eps: float) -> str | None:
@@ -40,9 +78,9 @@ def _fgsm_problem(out: Any, x: np.ndarray, grad: np.ndarray, eps: float) -> str 
     if problem is not None:
         return f"{problem}: return the attacked images, the shape of x"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected, atol=ATOL):
         return None
-    return _first_fault(got, [
+    return first_fault(got, [
         (x + eps * np.sign(grad), "pixels outside [0, 1]: clip the result with np.clip(., 0, 1)"),
         (np.clip(x - eps * np.sign(grad), 0, 1), ("stepped down the gradient: FGSM ascends the loss of the "
                                                   "true label, x + eps * sign(grad)")),
@@ -50,7 +88,7 @@ def _fgsm_problem(out: Any, x: np.ndarray, grad: np.ndarray, eps: float) -> str 
         (np.clip(eps * np.sign(grad), 0, 1), "returned the clipped perturbation: return the image x + eta"),
         (eps * np.sign(grad), "returned the perturbation eta: return the image x + eta, clipped to [0, 1]"),
         (np.clip(x + eps * np.sign(x), 0, 1), "took the sign of x: the direction is sign(grad)"),
-    ]) or "wrong values: np.clip(x + eps * np.sign(grad), 0, 1)"
+    ], atol=ATOL) or "wrong values: np.clip(x + eps * np.sign(grad), 0, 1)"
 
 
 def _project_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float, norm: str) -> str | None:
@@ -59,21 +97,21 @@ def _project_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float, no
     if problem is not None:
         return f"{problem}: return the projected images, the shape of x_adv"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected, atol=ATOL):
         return None
     delta = x_adv - x0
     box = np.clip(x_adv, 0, 1)
     if norm == "linf":
-        return _first_fault(got, [
+        return first_fault(got, [
             (np.clip(x_adv, x0 - eps, x0 + eps), "pixels outside [0, 1]: also clip to the box [0, 1]"),
             (box, "no projection onto the eps-ball: clip each pixel to [x0 - eps, x0 + eps]"),
             (np.clip(box, -eps, eps), "clipped the image itself to [-eps, eps]: clip x_adv - x0, around x0"),
             (project(x0, x_adv, eps, "l2"), "made an L2 projection: for norm='linf' clip each pixel"),
-        ]) or "wrong values: np.clip(np.clip(x_adv, 0, 1), x0 - eps, x0 + eps)"
+        ], atol=ATOL) or "wrong values: np.clip(np.clip(x_adv, 0, 1), x0 - eps, x0 + eps)"
     box_delta = box - x0
     batch_norm = np.sqrt(np.sum(box_delta**2))
     ball_first = x0 + delta * np.minimum(1.0, eps / np.maximum(_per_example_l2(delta), 1e-12))
-    return _first_fault(got, [
+    return first_fault(got, [
         (x0 + box_delta * eps / np.maximum(_per_example_l2(box_delta), 1e-12),
          ("scaled every perturbation to norm eps: shrink only those longer than eps, "
           "by np.minimum(1, eps / norm)")),
@@ -82,7 +120,7 @@ def _project_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float, no
         (np.clip(box, x0 - eps, x0 + eps), "clipped each pixel (L-inf): for norm='l2' scale the whole perturbation"),
         (ball_first, "pixels outside [0, 1]: clip x_adv to [0, 1] first, then shrink"),
         (np.clip(ball_first, 0, 1), "projected onto the ball before clipping to [0, 1]: clip first, then shrink"),
-    ]) or "wrong values: x0 + d * min(1, eps / ||d||) with d = clip(x_adv, 0, 1) - x0, per example"
+    ], atol=ATOL) or "wrong values: x0 + d * min(1, eps / ||d||) with d = clip(x_adv, 0, 1) - x0, per example"
 
 
 def _tanh_problem(out: Any, x: np.ndarray) -> str | None:
@@ -97,13 +135,13 @@ def _tanh_problem(out: Any, x: np.ndarray) -> str | None:
     if np.allclose(back, x, atol=1e-4):
         return None
     inner = np.clip(2 * x - 1, -1 + 1e-6, 1 - 1e-6)
-    return _first_fault(got, [
+    return first_fault(got, [
         (np.arctanh(np.clip(x, 0, 1 - 1e-6)), "forgot to map [0, 1] onto [-1, 1]: arctanh(2x - 1)"),
         (2 * np.arctanh(inner), "that is the logit (the sigmoid's inverse), twice arctanh(2x - 1): drop the 2"),
         (np.arctanh(inner) / 2, "divided by 2: w = arctanh(2x - 1), so that (tanh(w) + 1) / 2 = x"),
         (np.tanh(2 * x - 1), "used tanh: w is its inverse, np.arctanh(2x - 1)"),
         ((np.tanh(x) + 1) / 2, "applied x = (tanh(w) + 1) / 2 to x: invert it, w = arctanh(2x - 1)"),
-    ]) or "wrong values: (tanh(w) + 1) / 2 should give x back; w = arctanh(2x - 1)"
+    ], atol=ATOL) or "wrong values: (tanh(w) + 1) / 2 should give x back; w = arctanh(2x - 1)"
 
 
 def check_fgsm_step(fn: Callable) -> CheckResult:

@@ -1,9 +1,9 @@
 """Checkers for lesson 10 (adversarial training): the PGD projection, one step of the inner
 maximisation, and the FGSM step with a random start of Wong et al. (2020).
 
-The references are in :mod:`course_utils.adversarial_training`: ``linf_projection``,
-``pgd_ascent_step`` and ``fgsm_rs_step`` (NumPy). Each validator recognises the usual mistakes
-and names them.
+The NumPy references are here: ``linf_projection`` (lesson 09's ``project`` with the L-inf
+norm), ``pgd_ascent_step`` and ``fgsm_rs_step``; the in-graph attack training uses is
+``course_utils.attacks.pgd_graph``. Each validator recognises the usual mistakes and names them.
 
 Usage::
 
@@ -18,17 +18,51 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.adversarial_training import fgsm_rs_step, linf_projection, pgd_ascent_step
-from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
+from course_utils.adversarial_training import FGSM_RS_ALPHA
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    close,
+    first_fault,
+    run_check,
+)
+from course_utils.exercises.lesson09 import project
+
+ATOL = 1e-6   # the validators' tolerance (with rtol 1e-5)
 
 
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-6)
+def linf_projection(x0: np.ndarray, x_adv: np.ndarray, eps: float) -> np.ndarray:
+    """Lesson 10's reference of the PGD projection: onto the L-inf eps-ball around ``x0`` and onto [0, 1].
+
+    Lesson 09's ``project`` with ``norm="linf"`` (clipping to the box first or to the ball first gives
+    the same point, as x0 is in the box). Usage: ``x_adv = linf_projection(x, x + delta, eps=0.1)``.
+    """
+    return project(x0, x_adv, eps, "linf")
 
 
-def _first_fault(got: np.ndarray, faults: list[tuple[np.ndarray, str]]) -> str | None:
-    """The message of the first known mistake whose output ``got`` reproduces, else ``None``."""
-    return next((message for wrong, message in faults if _close(got, np.asarray(wrong, float))), None)
+def pgd_ascent_step(x0: np.ndarray, x_adv: np.ndarray, grad: np.ndarray, eps: float, alpha: float) -> np.ndarray:
+    """Lesson 10's reference of one step of PGD's inner maximisation (Madry et al. 2018).
+
+    ``x_adv + alpha * sign(grad)`` (``grad`` is the loss gradient at ``x_adv``, ascended), then the
+    projection onto the eps-ball around the clean ``x0`` and onto [0, 1].
+    Usage: ``x_adv = pgd_ascent_step(x, x_adv, grad, eps=0.1, alpha=0.01)``.
+    """
+    return linf_projection(x0, np.asarray(x_adv, dtype=np.float64) + alpha * np.sign(grad), eps)
+
+
+def fgsm_rs_step(x0: np.ndarray, delta0: np.ndarray, grad: np.ndarray, eps: float,
+                 alpha: float | None = None) -> np.ndarray:
+    """Lesson 10's reference of FGSM with a random start (Wong et al. 2020).
+
+    ``delta0`` is the random start, uniform in [-eps, eps]; ``grad`` the loss gradient at
+    ``x0 + delta0``. Returns the projection of ``x0 + delta0 + alpha * sign(grad)`` onto the
+    eps-ball around ``x0`` and onto [0, 1], with ``alpha = 1.25 eps`` by default.
+    Usage: ``x_adv = fgsm_rs_step(x, rng.uniform(-eps, eps, x.shape), grad, eps=0.1)``.
+    """
+    alpha = FGSM_RS_ALPHA * eps if alpha is None else alpha
+    return linf_projection(x0, np.asarray(x0, dtype=np.float64) + delta0 + alpha * np.sign(grad), eps)
 
 
 def _images(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -54,16 +88,16 @@ def _projection_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float)
     if problem is not None:
         return f"{problem}: return an image of x0's shape"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected, atol=ATOL):
         return None
-    fault = _first_fault(got, [
+    fault = first_fault(got, [
         (np.clip(x_adv, x0 - eps, x0 + eps), "left [0, 1]: clip to the image box after the eps-ball"),
         (np.clip(x_adv, 0, 1), "only clipped to [0, 1]: clip to the eps-ball [x0 - eps, x0 + eps] too"),
         (np.clip(x_adv, -eps, eps), "clipped the image to [-eps, eps]: clip x_adv - x0 (or x_adv to x0 +- eps)"),
         (np.clip(x0 + np.sign(x_adv - x0) * eps, 0, 1), ("moved every pixel to the ball's surface: "
                                                          "a pixel already inside must stay where it is")),
         (np.clip(np.clip(x_adv, x_adv - eps, x_adv + eps), 0, 1), "the ball must be centred on x0, not on x_adv"),
-    ])
+    ], atol=ATOL)
     return fault or _box_and_ball(got, x0, eps) or "wrong values: np.clip(np.clip(x_adv, x0 - eps, x0 + eps), 0, 1)"
 
 
@@ -74,9 +108,9 @@ def _step_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, grad: np.ndarray,
     if problem is not None:
         return f"{problem}: return the new x_adv, of x0's shape"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected, atol=ATOL):
         return None
-    fault = _first_fault(got, [
+    fault = first_fault(got, [
         (linf_projection(x0, x_adv - alpha * np.sign(grad), eps),
          "descended the loss: the attack ASCENDS it, x_adv + alpha * sign(grad)"),
         (linf_projection(x0, x_adv + alpha * grad, eps), "stepped along grad: step along sign(grad) (L-inf)"),
@@ -87,7 +121,7 @@ def _step_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, grad: np.ndarray,
         (linf_projection(x0, x_adv + eps * np.sign(grad), eps), "stepped by eps: the step size is alpha"),
         (linf_projection(x0, x0 + alpha * np.sign(grad), eps),
          "stepped from x0: each step starts from the current x_adv"),
-    ])
+    ], atol=ATOL)
     return fault or _box_and_ball(got, x0, eps) or "wrong values: project(x0, x_adv + alpha * sign(grad), eps)"
 
 
@@ -97,10 +131,10 @@ def _fgsm_rs_problem(out: Any, x0: np.ndarray, delta0: np.ndarray, grad: np.ndar
     if problem is not None:
         return f"{problem}: return the adversarial image, of x0's shape"
     got = as_float_array(out)
-    if _close(got, expected):
+    if close(got, expected, atol=ATOL):
         return None
     step = np.sign(grad)
-    fault = _first_fault(got, [
+    fault = first_fault(got, [
         (fgsm_rs_step(x0, delta0, grad, eps, alpha=eps), "stepped by eps: Wong et al. step by alpha = 1.25 eps"),
         (fgsm_rs_step(x0, np.zeros_like(x0), grad, eps),
          ("every pixel on the ball's surface, x0 + eps sign(grad): forgot the random start (step from "
@@ -108,7 +142,7 @@ def _fgsm_rs_problem(out: Any, x0: np.ndarray, delta0: np.ndarray, grad: np.ndar
         (x0 + delta0 + 1.25 * eps * step, "no projection: clip to x0 +- eps and to [0, 1]"),
         (np.clip(x0 + delta0 + 1.25 * eps * step, 0, 1), "projected onto [0, 1] only: clip to x0 +- eps too"),
         (fgsm_rs_step(x0, delta0, -grad, eps), "descended the loss: step along +sign(grad)"),
-    ])
+    ], atol=ATOL)
     return fault or _box_and_ball(got, x0, eps) or "wrong values: project(x0, x0 + delta0 + 1.25 eps sign(grad), eps)"
 
 

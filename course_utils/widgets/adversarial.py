@@ -18,9 +18,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from course_utils.attacks import fgsm_step, loss_gradient
-from course_utils.models import probabilities
+from course_utils.attacks import loss_gradient
+from course_utils.exercises.lesson09 import fgsm_step
+from course_utils.inference import forward
 from course_utils.plots import figure_png
+from course_utils.widgets import failure
 
 
 def gradient_sign(model, x: np.ndarray, label: int) -> np.ndarray:
@@ -38,7 +40,7 @@ def gradient_sign(model, x: np.ndarray, label: int) -> np.ndarray:
 
 
 def _probabilities(model, x: np.ndarray) -> np.ndarray:
-    return probabilities(model, np.asarray(x, dtype=np.float32)[None])[0]   # compiled: a slider moves fast
+    return forward(model, np.asarray(x, dtype=np.float32)[None])[0]   # compiled: a slider moves fast
 
 
 def _show(ax, image: np.ndarray, title: str) -> None:
@@ -103,20 +105,18 @@ def eps_slider_widget(model, x: np.ndarray, label: int, class_names: Sequence[st
     status = widgets.HTML()
     picture = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
     try:
-        direction = gradient_sign(model, x, label)
+        direction, problem = gradient_sign(model, x, label), None
     except Exception as exc:  # noqa: BLE001 - a demo never shows a traceback
-        direction = None
-        problem = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:100]}"
+        direction, problem = None, exc
 
     def draw(_change=None) -> None:
         if direction is None:
-            status.value, picture.value = f"<b>Could not compute the gradient ({problem}).</b>", b""
+            status.value, picture.value = failure("compute the gradient", problem), b""
             return
         try:
             fig, message = fgsm_figure(model, x, label, float(slider.value), class_names, direction)
         except Exception as exc:  # noqa: BLE001
-            status.value = f"<b>Could not draw eps = {slider.value} ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:80]}).</b>"
-            picture.value = b""
+            status.value, picture.value = failure(f"draw eps = {slider.value}", exc), b""
             return
         status.value, picture.value = f"<b>{message}</b>", figure_png(fig)
 
@@ -175,8 +175,7 @@ def photo_upload_widget(model, eps: float = 0.007):
             image = np.asarray(Image.open(io.BytesIO(bytes(item["content"]))).convert("RGB"))
             fig, message = fgsm_photo(model, image, eps)
         except Exception as exc:  # noqa: BLE001 - a demo never shows a traceback
-            status.value = f"<b>Could not attack {item.get('name', 'the file')!r} ({type(exc).__name__}).</b>"
-            picture.value = b""
+            status.value, picture.value = failure(f"attack {item.get('name', 'the file')!r}", exc), b""
             return
         status.value, picture.value = f"<b>{item.get('name', 'photo')}: {message}</b>", figure_png(fig)
 
