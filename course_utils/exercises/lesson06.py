@@ -20,7 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
+from keras import layers
 
 from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
 from course_utils.transfer import extract_features, frozen_base_with_head, unfreeze_top
@@ -28,9 +30,6 @@ from course_utils.transfer import extract_features, frozen_base_with_head, unfre
 
 def _tiny_base(seed: int, side: int = 12, channels: int = 3, width: int = 6):
     """conv-BN-ReLU twice, global average pooling: ``width`` features; BN statistics set far off."""
-    import keras
-    from keras import layers
-
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((side, side, channels), name="image")
     x = inputs
@@ -169,8 +168,6 @@ def check_extract_features(fn: Callable) -> CheckResult:
 
 def _unfreeze_probe(fn: Callable) -> Callable:
     def probe(seed: int, first: str) -> dict[str, Any]:
-        import keras
-
         base = _tiny_base(seed)
         base.trainable = False   # as after feature extraction
         fn(base, first)
