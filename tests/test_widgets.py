@@ -71,6 +71,16 @@ def test_impossible_setting_gives_a_clear_message():
     for name in ("edge", "box", "gauss", "sharpen"):
         for k in (1, 2, 9):
             assert make_kernel(name, k).shape == (k, k)
+    # the 3x3 values (golden, from the code as written for lesson 04): blurs and sharpen keep the
+    # mean brightness (sum 1), the edge kernel answers only to horizontal change (sum 0, odd in x)
+    np.testing.assert_allclose(make_kernel("box", 3), np.full((3, 3), 1 / 9))
+    np.testing.assert_allclose(make_kernel("gauss", 3), [[0.0509, 0.12381, 0.0509], [0.12381, 0.301159, 0.12381],
+                                                         [0.0509, 0.12381, 0.0509]], atol=1e-5)
+    np.testing.assert_allclose(make_kernel("edge", 3), [[-0.22561, 0, 0.22561], [-0.54878, 0, 0.54878],
+                                                        [-0.22561, 0, 0.22561]], atol=1e-5)
+    sharpen = np.full((3, 3), -1 / 9)
+    sharpen[1, 1] = 2 - 1 / 9
+    np.testing.assert_allclose(make_kernel("sharpen", 3), sharpen)
 
 
 def test_conv_explorer_survives_its_limits():
