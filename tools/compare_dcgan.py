@@ -27,9 +27,6 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 import keras
 import numpy as np
 import shipping
@@ -43,6 +40,7 @@ from course_utils.paths import shipped_path
 from course_utils.progress import progress
 from course_utils.report import record
 
+ROOT = Path(__file__).resolve().parent.parent
 MADE_BY = "tools/compare_dcgan.py"
 # The TensorFlow DCGAN tutorial's published settings (noise 100, batch 256, Adam 1e-4 for both).
 TF_TUTORIAL_RECIPE = {"latent_dim": 100, "batch_size": 256, "learning_rate": 1e-4, "beta_1": 0.9,

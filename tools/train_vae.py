@@ -32,9 +32,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 import shipping
 
 from course_utils import manifest, models
@@ -46,6 +43,7 @@ from course_utils.progress import EpochTimer
 from course_utils.speed import measure_reference
 from course_utils.vae import build_vae, mean_elbo, sample_prior, save_vae_weights
 
+ROOT = Path(__file__).resolve().parent.parent
 MADE_BY = "tools/train_vae.py"
 
 

@@ -15,7 +15,6 @@ Usage::
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,10 +30,14 @@ from course_utils.widgets import failure
 NEIGHBOURS = 15        # the status line names the majority class of the nearest encoded images
 
 
-# Keyed on the number of colours only (no model): the palette is the same for every call, so it is
-# computed once (a search over 5,832 CIELAB colours, about 0.1 s).
-@functools.lru_cache(maxsize=8)
+# Palettes by number of colours (data only, no model): each is a search over 5,832 CIELAB colours
+# (about 0.1 s), the same at every slider move, so it is computed once.
+_PALETTES: dict[int, tuple[tuple[float, float, float], ...]] = {}
+
+
 def _glasbey(n: int) -> tuple[tuple[float, float, float], ...]:
+    if n in _PALETTES:
+        return _PALETTES[n]
     from skimage.color import lab2rgb, rgb2lab
 
     levels = np.linspace(0, 1, 18)
@@ -50,7 +53,8 @@ def _glasbey(n: int) -> tuple[tuple[float, float, float], ...]:
         best = int(np.argmax(distance))
         chosen.append(rgb[best])
         distance = np.minimum(distance, np.linalg.norm(lab - lab[best], axis=1))
-    return tuple(tuple(float(c) for c in colour) for colour in chosen)
+    _PALETTES[n] = tuple(tuple(float(c) for c in colour) for colour in chosen)
+    return _PALETTES[n]
 
 
 def class_colours(n: int = 10) -> list[tuple[float, float, float]]:
