@@ -4,14 +4,12 @@ PGD-40 accuracy on a test subset agree with the numbers the tool measured on the
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from course_utils import attacks, manifest, models
 from course_utils.data import load_fashion_mnist
+from course_utils.inference import accuracy
 
 N_SUBSET = 500
 
@@ -51,9 +49,8 @@ def test_subset_accuracy_agrees_with_the_manifest(robust, subset):
     x, y = subset
     info = manifest.entry(models.ROBUST_FASHION_CNN_FILE)
     recipe = models.ROBUST_FASHION_CNN_RECIPE
-    clean = float(np.mean(attacks.predicted_labels(robust, x) == y))
-    pgd = attacks.robust_accuracy(robust, x, y, attacks.pgd, eps=recipe["eps"], alpha=recipe["eval_alpha"],
-                                  steps=recipe["eval_steps"])
+    clean = accuracy(robust, x, y)
+    pgd = attacks.pgd_accuracy(robust, x, y, recipe["eps"], recipe["eval_alpha"], recipe["eval_steps"])
     for measured, name in ((clean, "clean_accuracy"), (pgd, "pgd40_accuracy")):
         p = info["metrics"][name]
         assert abs(measured - p) < 4 * np.sqrt(p * (1 - p) / N_SUBSET) + 0.01, (name, measured, p)
@@ -80,8 +77,7 @@ def test_a_damaged_file_is_refused(tmp_path, monkeypatch):
 
 
 def test_tool_rejects_bad_epochs(capsys):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-    import train_robust_cnn
+    import train_robust_cnn  # tools/ is on pytest's pythonpath (pyproject.toml)
 
     with pytest.raises(SystemExit):
         train_robust_cnn.main(["--epochs", "0"])

@@ -25,14 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+import keras
 import shipping
 
-from course_utils import manifest, models
+from course_utils import attacks, manifest, models
+from course_utils.adversarial_training import AdversarialTrainer
 from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
+from course_utils.inference import accuracy, forward
 from course_utils.paths import sha256_of, shipped_path
 
 MADE_BY = "tools/train_fgsm_mlp.py"
@@ -40,27 +40,19 @@ MADE_BY = "tools/train_fgsm_mlp.py"
 
 def leak_accuracies(network, x, y, seed: int = 0) -> dict[str, float]:
     """Accuracy of ``network`` on clean ``x``, FGSM with the true / predicted labels, and PGD (the recipe's eps)."""
-    import numpy as np
-
-    from course_utils import attacks
-
     recipe = models.FGSM_MLP_RECIPE
     eps = recipe["eps"]
-    predicted = attacks.predicted_labels(network, x)
+    predicted = forward(network, x, "labels")
     attacked = {"clean_accuracy": x,
                 "fgsm_true_label_accuracy": attacks.fgsm(network, x, y, eps),
                 "fgsm_predicted_label_accuracy": attacks.fgsm(network, x, predicted, eps),
                 "pgd_accuracy": attacks.pgd(network, x, y, eps=eps, alpha=recipe["pgd_alpha"],
                                             steps=recipe["pgd_steps"], seed=seed)}
-    return {name: float(np.mean(attacks.predicted_labels(network, xa) == y)) for name, xa in attacked.items()}
+    return {name: accuracy(network, xa, y) for name, xa in attacked.items()}
 
 
 def train_one(seed: int, out: Path) -> tuple[dict[str, float], float]:
     """Train with ``seed``, save the weights to ``out``; return (test accuracies, training seconds)."""
-    import keras
-
-    from course_utils.adversarial_training import AdversarialTrainer
-
     recipe = models.FGSM_MLP_RECIPE
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     n, n_eval = recipe["n_train"], recipe["n_eval"]

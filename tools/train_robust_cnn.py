@@ -32,15 +32,18 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+import keras
 import shipping
 
-from course_utils import manifest, models
+from course_utils import attacks, manifest, models
+from course_utils.adversarial_training import AdversarialTrainer, RobustnessMonitor
 from course_utils.config import seed_everything
 from course_utils.data import load_fashion_mnist
+from course_utils.inference import accuracy
 from course_utils.paths import sha256_of, shipped_path
+from course_utils.progress import EpochTimer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MADE_BY = "tools/train_robust_cnn.py"
 N_VAL = 2_000          # validation images watched per epoch (from the held-out last 5,000)
@@ -51,44 +54,15 @@ def _data():
     return models.preprocess(x_all), y_all.astype("int32"), models.preprocess(x_test), y_test.astype("int32")
 
 
-class _Timer:
-    def __init__(self):
-        import keras
-
-        outer = self
-
-        class EpochTimer(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                outer.start = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                outer.seconds.append(time.perf_counter() - outer.start)
-                shown = {k: round(float(v), 4) for k, v in (logs or {}).items()}
-                print(f"  epoch {epoch + 1}: {outer.seconds[-1]:.0f} s {shown}", flush=True)
-
-        self.seconds: list[float] = []
-        self.callback = EpochTimer()
-
-
 def evaluate(network, x, y, eps: float, steps: int, alpha: float, seed: int) -> dict[str, float]:
     """Clean, FGSM and PGD accuracy of ``network`` on ``(x, y)`` with the reference attacks."""
-    import numpy as np
-
-    from course_utils import attacks
-
-    clean = float(np.mean(attacks.predicted_labels(network, x) == y))
-    fgsm = attacks.robust_accuracy(network, x, y, attacks.fgsm, eps=eps)
-    pgd = attacks.robust_accuracy(network, x, y, attacks.pgd, eps=eps, alpha=alpha, steps=steps,
-                                  random_start=True, seed=seed)
-    return {"clean_accuracy": clean, "fgsm_accuracy": fgsm, f"pgd{steps}_accuracy": pgd}
+    return {"clean_accuracy": accuracy(network, x, y),
+            "fgsm_accuracy": attacks.robust_accuracy(network, x, y, attacks.fgsm, eps=eps),
+            f"pgd{steps}_accuracy": attacks.pgd_accuracy(network, x, y, eps, alpha, steps, seed=seed)}
 
 
 def train_one(seed: int, epochs: int, out: Path) -> tuple[dict[str, float], float, dict]:
     """Train with ``seed`` and save the network's weights to ``out``; return (test numbers, seconds, record)."""
-    import keras
-
-    from course_utils.adversarial_training import AdversarialTrainer, RobustnessMonitor
-
     recipe = models.ROBUST_FASHION_CNN_RECIPE
     seed_everything(seed)
     x_all, y_all, x_test, y_test = _data()
@@ -100,10 +74,13 @@ def train_one(seed: int, epochs: int, out: Path) -> tuple[dict[str, float], floa
     trainer.compile(optimizer=keras.optimizers.Adam(
         shipping.cosine_schedule(total_steps, recipe["peak_lr"], recipe["warmup_fraction"])))
     monitor = RobustnessMonitor(x_all[n:n + N_VAL], y_all[n:n + N_VAL], eps=recipe["eps"], pgd_steps=10)
-    timer = _Timer()
+    timer = EpochTimer()
+    shown = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(
+        f"  epoch {epoch + 1}: {timer.seconds[-1]:.0f} s {({k: round(float(v), 4) for k, v in logs.items()})}",
+        flush=True))
     start = time.perf_counter()
     history = trainer.fit(x_all[:n], y_all[:n], batch_size=recipe["batch_size"], epochs=epochs, verbose=0,
-                          callbacks=[monitor, timer.callback])
+                          callbacks=[monitor, timer, shown])
     seconds = time.perf_counter() - start
     network.save_weights(str(out))
     test = evaluate(network, x_test, y_test, recipe["eps"], recipe["eval_steps"], recipe["eval_alpha"], seed)
