@@ -32,6 +32,7 @@ Usage::
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -39,6 +40,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
+
+from course_utils.manifest import load_weights, read_json
 
 LATENT_DIM = 100
 IMAGE_SHAPE = (28, 28, 1)
@@ -351,3 +354,33 @@ def plot_sample_grids(grids: list[np.ndarray], labels: list[str], columns: int =
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# Lesson 11's shipped DCGAN generator (build_generator with DCGAN_RECIPE), trained on
+# the 60,000 Fashion-MNIST training images in [-1, 1] by tools/train_dcgan.py.
+DCGAN_GENERATOR_FILE = "dcgan_generator.weights.h5"          # hash, Fréchet distance, coverage in the manifest
+DCGAN_HISTORY_FILE = "dcgan_generator.history.json"          # per-epoch losses, coverage and fixed-z samples
+DCGAN_COMPARISON_FILE = "dcgan_comparison.json"              # tools/compare_dcgan.py: ours vs the TF tutorial
+
+
+def dcgan_generator(weights: str | Path | None = "shipped") -> keras.Model:
+    """Lesson 11's DCGAN generator: ``z`` (N, 100) -> images (N, 28, 28, 1) in [-1, 1] (tanh).
+
+    ``weights="shipped"`` loads ``shipped/dcgan_generator.weights.h5`` after checking its SHA-256;
+    ``None`` gives the untrained network; a path loads other weights (not verified).
+    Usage: ``g = dcgan_generator()``; ``images = (g.predict(z, verbose=0) + 1) / 2``.
+    """
+    recipe = DCGAN_RECIPE
+    model = build_generator(recipe["latent_dim"], recipe["g_base"], recipe["kernel"])
+    return load_weights(model, DCGAN_GENERATOR_FILE, weights)
+
+
+def dcgan_history() -> dict:
+    """The shipped DCGAN's training record (verified by SHA-256), written by ``tools/train_dcgan.py``.
+
+    Keys: ``history`` (per epoch ``d_loss``, ``g_loss``, ``d_real``, ``d_fake``), ``epochs``,
+    ``coverage`` (per epoch, class shares of 2,000 samples), ``grids`` (per epoch, fixed-z samples
+    as uint8 0-255), ``seed``, ``recipe``, ``seeds`` (every seed's numbers), ``floor``.
+    Usage: ``plt.plot(dcgan_history()["history"]["d_loss"])``.
+    """
+    return read_json(DCGAN_HISTORY_FILE)

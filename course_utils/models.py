@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from course_utils.manifest import load_weights, metric, read_json, verified_path
+from course_utils.manifest import load_weights, metric, read_json
 
 FASHION_CNN_FILE = "fashion_cnn.weights.h5"   # in course_utils/shipped/, hash in its manifest.json
 FASHION_CNN_HISTORY_FILE = "fashion_cnn.history.json"   # its training history and lesson 05's comparison
@@ -225,78 +225,3 @@ def fgsm_trained_mlp(weights: str | Path | None = "shipped", compile: bool = Tru
     Usage: ``leaky = fgsm_trained_mlp(); fgsm(leaky, x, y, 0.25)``.
     """
     return _loaded(build_mlp_with_logits(), FGSM_MLP_FILE, weights, compile)
-
-
-# Lesson 12's VAEs: dense encoder and decoder (course_utils.vae), Bernoulli pixels, N(0, I) prior,
-# made by tools/train_vae.py: a 2-D latent for the map, a larger one for the quality numbers.
-VAE_LATENT_DIMS = (2, 16)
-VAE_RECIPE = {"epochs": 20, "batch_size": 128, "learning_rate": 1e-3, "hidden": (256, 128),
-              "n_train": 55_000, "n_samples": 10_000, "elbo_samples": 10}
-
-
-def vae_file(latent_dim: int, kind: str = "weights.h5") -> str:
-    """The shipped file name of lesson 12's VAE with this latent size (``kind``: "weights.h5" or "history.json").
-
-    Usage: ``manifest.entry(vae_file(16))["spread"]["test_elbo"]``.
-    """
-    if latent_dim not in VAE_LATENT_DIMS:
-        raise ValueError(f"shipped VAEs have latent sizes {VAE_LATENT_DIMS}, got {latent_dim!r}")
-    return f"vae_latent{latent_dim}.{kind}"
-
-
-def fashion_vae(latent_dim: int = 2, weights: str | Path | None = "shipped"):
-    """Lesson 12's Fashion-MNIST VAE (``course_utils.vae.VAE``, compiled), shipped weights SHA-256 checked.
-
-    ``weights=None`` gives it untrained; a path loads other weights saved by ``vae.save_vae_weights``.
-    Usage: ``vae = fashion_vae(2)``; ``vae.decoder(z)``; ``vae.encoder(x)`` gives ``[mu, log_var, z]``.
-    """
-    from course_utils.vae import build_vae, load_vae_weights
-
-    vae = build_vae(latent_dim, VAE_RECIPE["learning_rate"], hidden=tuple(VAE_RECIPE["hidden"]))
-    if weights == "shipped":
-        load_vae_weights(vae, verified_path(vae_file(latent_dim)))
-    elif weights is not None:
-        load_vae_weights(vae, weights)
-    return vae
-
-
-def fashion_vae_history(latent_dim: int = 2) -> dict:
-    """The shipped VAE's training record (verified by SHA-256), written by ``tools/train_vae.py``.
-
-    Keys: ``history`` (per epoch ``loss``, ``reconstruction``, ``kl`` and their ``val_`` twins),
-    ``seed``, ``recipe``, ``test`` and ``seeds`` (every seed's test numbers).
-    Usage: ``plt.plot(fashion_vae_history(2)["history"]["val_loss"])``.
-    """
-    return read_json(vae_file(latent_dim, "history.json"))
-
-
-# Lesson 11's DCGAN generator (course_utils.gan.build_generator with gan.DCGAN_RECIPE), trained on
-# the 60,000 Fashion-MNIST training images in [-1, 1] by tools/train_dcgan.py.
-DCGAN_GENERATOR_FILE = "dcgan_generator.weights.h5"          # hash, Fréchet distance, coverage in the manifest
-DCGAN_HISTORY_FILE = "dcgan_generator.history.json"          # per-epoch losses, coverage and fixed-z samples
-DCGAN_COMPARISON_FILE = "dcgan_comparison.json"              # tools/compare_dcgan.py: ours vs the TF tutorial
-
-
-def dcgan_generator(weights: str | Path | None = "shipped"):
-    """Lesson 11's DCGAN generator: ``z`` (N, 100) -> images (N, 28, 28, 1) in [-1, 1] (tanh).
-
-    ``weights="shipped"`` loads ``shipped/dcgan_generator.weights.h5`` after checking its SHA-256;
-    ``None`` gives the untrained network; a path loads other weights (not verified).
-    Usage: ``g = dcgan_generator()``; ``images = (g.predict(z, verbose=0) + 1) / 2``.
-    """
-    from course_utils import gan
-
-    recipe = gan.DCGAN_RECIPE
-    model = gan.build_generator(recipe["latent_dim"], recipe["g_base"], recipe["kernel"])
-    return load_weights(model, DCGAN_GENERATOR_FILE, weights)
-
-
-def dcgan_history() -> dict:
-    """The shipped DCGAN's training record (verified by SHA-256), written by ``tools/train_dcgan.py``.
-
-    Keys: ``history`` (per epoch ``d_loss``, ``g_loss``, ``d_real``, ``d_fake``), ``epochs``,
-    ``coverage`` (per epoch, class shares of 2,000 samples), ``grids`` (per epoch, fixed-z samples
-    as uint8 0-255), ``seed``, ``recipe``, ``seeds`` (every seed's numbers), ``floor``.
-    Usage: ``plt.plot(dcgan_history()["history"]["d_loss"])``.
-    """
-    return read_json(DCGAN_HISTORY_FILE)

@@ -29,6 +29,7 @@ Usage::
 
 from __future__ import annotations
 
+from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
@@ -37,6 +38,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils.gan import interpolate_latents
+from course_utils.manifest import read_json, verified_path
 
 IMAGE_SHAPE = (28, 28, 1)
 N_PIXELS = 784
@@ -426,3 +428,44 @@ def interpolate(decoder, z_start: Any, z_end: Any, steps: int = 8) -> np.ndarray
         raise ValueError(f"need steps at least 2 (both ends) and one latent point at each end, got steps={steps} "
                          f"and {len(a)} and {len(b)} points")
     return decode(decoder, interpolate_latents(a[0], b[0], steps))
+
+
+# Lesson 12's shipped VAEs: the dense encoder and decoder above, Bernoulli pixels, N(0, I) prior,
+# made by tools/train_vae.py: a 2-D latent for the map, a larger one for the quality numbers.
+VAE_LATENT_DIMS = (2, 16)
+VAE_RECIPE = {"epochs": 20, "batch_size": 128, "learning_rate": 1e-3, "hidden": (256, 128),
+              "n_train": 55_000, "n_samples": 10_000, "elbo_samples": 10}
+
+
+def vae_file(latent_dim: int, kind: str = "weights.h5") -> str:
+    """The shipped file name of lesson 12's VAE with this latent size (``kind``: "weights.h5" or "history.json").
+
+    Usage: ``manifest.entry(vae_file(16))["spread"]["test_elbo"]``.
+    """
+    if latent_dim not in VAE_LATENT_DIMS:
+        raise ValueError(f"shipped VAEs have latent sizes {VAE_LATENT_DIMS}, got {latent_dim!r}")
+    return f"vae_latent{latent_dim}.{kind}"
+
+
+def fashion_vae(latent_dim: int = 2, weights: str | Path | None = "shipped") -> VAE:
+    """Lesson 12's Fashion-MNIST VAE (the :class:`VAE` above, compiled), shipped weights SHA-256 checked.
+
+    ``weights=None`` gives it untrained; a path loads other weights saved by :func:`save_vae_weights`.
+    Usage: ``vae = fashion_vae(2)``; ``vae.decoder(z)``; ``vae.encoder(x)`` gives ``[mu, log_var, z]``.
+    """
+    vae = build_vae(latent_dim, VAE_RECIPE["learning_rate"], hidden=tuple(VAE_RECIPE["hidden"]))
+    if weights == "shipped":
+        load_vae_weights(vae, verified_path(vae_file(latent_dim)))
+    elif weights is not None:
+        load_vae_weights(vae, weights)
+    return vae
+
+
+def fashion_vae_history(latent_dim: int = 2) -> dict:
+    """The shipped VAE's training record (verified by SHA-256), written by ``tools/train_vae.py``.
+
+    Keys: ``history`` (per epoch ``loss``, ``reconstruction``, ``kl`` and their ``val_`` twins),
+    ``seed``, ``recipe``, ``test`` and ``seeds`` (every seed's test numbers).
+    Usage: ``plt.plot(fashion_vae_history(2)["history"]["val_loss"])``.
+    """
+    return read_json(vae_file(latent_dim, "history.json"))

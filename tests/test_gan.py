@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import gan, models
+from course_utils import gan
 from course_utils.exercises import lesson11 as l11
 
 GOLDEN = np.load(Path(__file__).parent / "golden" / "generative_gan.npz", allow_pickle=False)
@@ -210,7 +210,7 @@ def test_generate_is_reproducible_and_in_range():
 
 def test_shipped_generator_loads_verified_and_draws_images():
     from course_utils import manifest
-    from course_utils.models import DCGAN_GENERATOR_FILE, dcgan_generator, dcgan_history
+    from course_utils.gan import DCGAN_GENERATOR_FILE, dcgan_generator, dcgan_history
 
     g = dcgan_generator()
     images = gan.generate(g, 4, seed=0)
@@ -256,7 +256,7 @@ def test_golden_losses_interpolation_and_conversions():
 
 
 def test_golden_shipped_generator_draws_the_same_images():
-    images = np.asarray(models.dcgan_generator()(GOLDEN["shipped_z"], training=False))
+    images = np.asarray(gan.dcgan_generator()(GOLDEN["shipped_z"], training=False))
     np.testing.assert_allclose(images, GOLDEN["shipped_generator"], atol=1e-6)
 
 

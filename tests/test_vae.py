@@ -150,7 +150,8 @@ def test_bad_images_and_latents_give_one_line(tiny):
 def test_shipped_vae_loads_verified_and_reaches_its_recorded_elbo(latent_dim):
     from course_utils import manifest
     from course_utils.data import load_fashion_mnist
-    from course_utils.models import fashion_vae, preprocess, vae_file
+    from course_utils.models import preprocess
+    from course_utils.vae import fashion_vae, vae_file
 
     model = fashion_vae(latent_dim)
     x = preprocess(load_fashion_mnist()[1][0][:1000])
@@ -162,26 +163,26 @@ def test_shipped_vae_loads_verified_and_reaches_its_recorded_elbo(latent_dim):
 
 
 def test_unknown_latent_size_and_damaged_weights_are_one_line(tmp_path, monkeypatch):
-    from course_utils import manifest, models, paths
+    from course_utils import manifest, paths
 
     with pytest.raises(ValueError, match="latent sizes"):
-        models.fashion_vae(3)
+        vae.fashion_vae(3)
     shipped = tmp_path / "shipped"
     shipped.mkdir()
-    for name in (models.vae_file(2), "manifest.json"):
+    for name in (vae.vae_file(2), "manifest.json"):
         (shipped / name).write_bytes((paths.shipped_dir() / name).read_bytes())
-    with open(shipped / models.vae_file(2), "r+b") as fh:
+    with open(shipped / vae.vae_file(2), "r+b") as fh:
         fh.seek(-64, 2)
         fh.write(b"\0" * 64)
     monkeypatch.setattr(manifest, "shipped_dir", lambda: shipped)
     with pytest.raises(manifest.WeightsFileError, match="SHA-256 mismatch") as info:
-        models.fashion_vae(2)
+        vae.fashion_vae(2)
     assert "\n" not in str(info.value)
 
 
 @pytest.fixture(scope="module")
 def shipped2():
-    return models.fashion_vae(2), models.preprocess(GOLDEN["x_u8"])
+    return vae.fashion_vae(2), models.preprocess(GOLDEN["x_u8"])
 
 
 def test_golden_encode_decode_and_the_latent_helpers(shipped2):

@@ -186,12 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     wins = sum(r["ours"]["frechet_distance"] < r["tf_tutorial"]["frechet_distance"] for r in runs)
     record(f"seeds where ours has the lower Fréchet distance ({budget})", wins, at_least=len(args.seeds))
     if args.update:
-        path = shipped_path(models.DCGAN_COMPARISON_FILE)
+        path = shipped_path(gan.DCGAN_COMPARISON_FILE)
         result = {"seconds_per_model": args.seconds, "chunk_seconds": args.chunk_seconds, "seeds": args.seeds,
                   "runs": runs, "table": table, "recipes": KINDS, "n_eval": 10_000, "wins": wins,
                   "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         path.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        shipping.write_entry(models.DCGAN_COMPARISON_FILE, MADE_BY,
+        shipping.write_entry(gan.DCGAN_COMPARISON_FILE, MADE_BY,
                              {f"{k}_frechet_distance": table[k]["frechet_distance"]["mean"] for k in KINDS},
                              seconds_per_model=args.seconds, seeds=args.seeds)
         print(f"wrote {path.relative_to(ROOT)} and its manifest entry", flush=True)

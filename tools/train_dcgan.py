@@ -128,13 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             if not args.update:
                 continue
             kept = Path(tmp) / f"seed{args.seeds[0]}.weights.h5"
-            shutil.copy(kept, shipped_path(models.DCGAN_GENERATOR_FILE))
+            shutil.copy(kept, shipped_path(gan.DCGAN_GENERATOR_FILE))
             first = results[0][0]
             metrics = {n: first[n] for n in names}
             history = dict(results[0][2], recipe=recipe, floor=base, n_eval=N_EVAL, n_monitor=N_MONITOR,
                            seeds=[{k: v for k, v in r.items() if k not in ("history", "grids", "coverage")}
                                   for _, _, r in results])
-            shipping.write_entry(models.DCGAN_GENERATOR_FILE, MADE_BY, metrics, spreads,
+            shipping.write_entry(gan.DCGAN_GENERATOR_FILE, MADE_BY, metrics, spreads,
                                  train_seconds=[round(s, 1) for _, s, _ in results], train_units=units,
                                  reference_unit_s=round(unit, 2), epochs=args.epochs, recipe=recipe,
                                  seeds_planned=args.seeds, seeds_done=done, n_train=args.n_train,
@@ -142,12 +142,12 @@ def main(argv: list[str] | None = None) -> int:
                                  evaluation=(f"{N_EVAL} samples against the 10,000 test images; Fréchet distance "
                                              "in the lesson 05 CNN's dense_relu features (not FID); classes "
                                              "by the lesson 05 CNN's argmax"))
-            history_path = shipped_path(models.DCGAN_HISTORY_FILE)
+            history_path = shipped_path(gan.DCGAN_HISTORY_FILE)
             history_path.write_text(json.dumps(history, separators=(",", ":"), sort_keys=True) + "\n",
                                     encoding="utf-8")
-            shipping.write_entry(models.DCGAN_HISTORY_FILE, MADE_BY, metrics, seed=args.seeds[0],
-                                 weights=models.DCGAN_GENERATOR_FILE)
-            print(f"wrote {models.DCGAN_GENERATOR_FILE} and {models.DCGAN_HISTORY_FILE} "
+            shipping.write_entry(gan.DCGAN_HISTORY_FILE, MADE_BY, metrics, seed=args.seeds[0],
+                                 weights=gan.DCGAN_GENERATOR_FILE)
+            print(f"wrote {gan.DCGAN_GENERATOR_FILE} and {gan.DCGAN_HISTORY_FILE} "
                   f"(seeds done: {done})", flush=True)
     return 0
 

@@ -1,7 +1,7 @@
 """Regenerate lesson 12's shipped VAEs: course_utils/shipped/vae_latent{2,16}.weights.h5.
 
 Trains ``course_utils.vae.VAE`` (dense encoder and decoder, Bernoulli pixels, N(0, I) prior;
-Kingma & Welling 2014) with ``models.VAE_RECIPE`` on the first 55,000 Fashion-MNIST training
+Kingma & Welling 2014) with ``vae.VAE_RECIPE`` on the first 55,000 Fashion-MNIST training
 images, watching the negative ELBO on the last 5,000 after each epoch (no tuning on test), once per
 seed and latent size: the 2-D latent draws lesson 12's map, the larger one gives the quality
 numbers. The test set is touched once per seed, at the end:
@@ -41,7 +41,15 @@ from course_utils.generative_metrics import class_coverage, cnn_features, covera
 from course_utils.paths import sha256_of, shipped_path
 from course_utils.progress import EpochTimer
 from course_utils.speed import measure_reference
-from course_utils.vae import build_vae, mean_elbo, sample_prior, save_vae_weights
+from course_utils.vae import (
+    VAE_LATENT_DIMS,
+    VAE_RECIPE,
+    build_vae,
+    mean_elbo,
+    sample_prior,
+    save_vae_weights,
+    vae_file,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MADE_BY = "tools/train_vae.py"
@@ -77,7 +85,7 @@ def quality(decoder, real_features, cnn, n: int, seed: int) -> dict:
 
 def train_one(latent: int, seed: int, epochs: int, out: Path, real_features, cnn) -> tuple[dict, float, dict]:
     """Train one VAE, save its weights to ``out``; return (test numbers, seconds, record)."""
-    recipe = models.VAE_RECIPE
+    recipe = VAE_RECIPE
     seed_everything(seed)
     x_all, x_test, _ = _data()
     n = recipe["n_train"]
@@ -107,12 +115,12 @@ def real_floor(n: int, cnn) -> tuple[float, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    recipe = models.VAE_RECIPE
+    recipe = VAE_RECIPE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0],
                         help="one training per seed and latent size; the first seed's weights are kept")
-    parser.add_argument("--latent", type=int, nargs="+", default=list(models.VAE_LATENT_DIMS),
-                        choices=models.VAE_LATENT_DIMS)
+    parser.add_argument("--latent", type=int, nargs="+", default=list(VAE_LATENT_DIMS),
+                        choices=VAE_LATENT_DIMS)
     parser.add_argument("--epochs", type=int, default=recipe["epochs"])
     parser.add_argument("--update", action="store_true",
                         help="write the weights, the histories and their manifest entries into course_utils/shipped/")
@@ -149,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def write(latent: int, kept: Path, results: list, spreads: dict, args, floor: float, unit_before: float) -> None:
     """Copy the kept weights into course_utils/shipped/ and write both manifest entries."""
-    recipe = models.VAE_RECIPE
-    weights_name, history_name = models.vae_file(latent), models.vae_file(latent, "history.json")
+    recipe = VAE_RECIPE
+    weights_name, history_name = vae_file(latent), vae_file(latent, "history.json")
     target = shipped_path(weights_name)
     shutil.copy(kept, target)
     metrics = {k: v for k, v in results[0][0].items() if k != "coverage"}
