@@ -24,6 +24,8 @@ def test_topk_bar_puts_best_on_top():
 def test_training_curves_plot_train_and_validation():
     fig = plots.training_curves({"loss": [1, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]})
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
+    plotted = sorted(tuple(line.get_ydata()) for ax in fig.axes for line in ax.lines)
+    assert plotted == [(0.5, 0.8), (1, 0.5), (1.1, 0.7)]
     with pytest.raises(ValueError, match="none of the metrics"):
         plots.training_curves({"auc": [0.5]})
     plt.close("all")
