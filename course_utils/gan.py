@@ -41,6 +41,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from course_utils.inference import forward
 from course_utils.manifest import load_weights, read_json
 
 LATENT_DIM = 100
@@ -172,8 +173,7 @@ def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 50
     Usage: ``samples = generate(g, 10_000)``; ``class_coverage(to_unit_range(samples), cnn)``.
     """
     z = latent_vectors(n, int(generator.input_shape[-1]), seed)
-    return np.asarray(generator.predict(z, batch_size=_positive_int(batch_size, "batch_size"), verbose=0),
-                      dtype=np.float32)
+    return forward(generator, z, "outputs", batch_size=batch_size)
 
 
 def interpolate_latents(z0: Any, z1: Any, steps: int, method: str = "linear") -> np.ndarray:

@@ -38,6 +38,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils.gan import interpolate_latents
+from course_utils.inference import forward
 from course_utils.manifest import read_json, verified_path
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -327,22 +328,13 @@ def load_vae_weights(vae: VAE, path: str) -> VAE:
 
 # --- using a trained VAE ------------------------------------------------------------------------
 
-def _batched(model, x: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """``model`` called eagerly on batches (no tracing: faster than ``predict`` for a few calls)."""
-    batch_size = _positive_int(batch_size, "batch_size")
-    outs = [model(x[i:i + batch_size], training=False) for i in range(0, len(x), batch_size)]
-    if isinstance(outs[0], (list, tuple)):
-        return [np.concatenate([np.asarray(o[k]) for o in outs]) for k in range(len(outs[0]))]
-    return [np.concatenate([np.asarray(o) for o in outs])]
-
-
 def encode(encoder, x: Any, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """The posterior parameters ``(mu, log_var)`` of images in [0, 1], float64 ``(N, latent)`` each.
 
     Usage: ``mu, log_var = encode(vae.encoder, x_test)``.
     """
     x = unit_images(x, "x")
-    z_mean, z_log_var, _ = _batched(encoder, x, batch_size)
+    z_mean, z_log_var, _ = forward(encoder, x, "outputs", compiled=False, batch_size=batch_size)
     return np.asarray(z_mean, np.float64), np.asarray(z_log_var, np.float64)
 
 
@@ -361,7 +353,7 @@ def decode(decoder, z: Any, batch_size: int = 1000) -> np.ndarray:
     Usage: ``images = decode(vae.decoder, np.zeros((1, 2)))``.
     """
     z = _latent(decoder, z)
-    return _batched(decoder, z, batch_size)[0]
+    return forward(decoder, z, "outputs", compiled=False, batch_size=batch_size)
 
 
 def sample_prior(decoder, n: int, seed: int = 0) -> np.ndarray:
@@ -389,7 +381,7 @@ def mean_elbo(vae: VAE, x: Any, samples: int = 1, seed: int = 0, batch_size: int
     log_lik = np.zeros(len(x))
     for _ in range(samples):
         z = reparameterize(mu, log_var, rng.standard_normal(mu.shape))
-        logits = _batched(vae.decoder_logits, z.astype(np.float32), batch_size)[0]
+        logits = forward(vae.decoder_logits, z, "outputs", compiled=False, batch_size=batch_size)
         log_lik += bernoulli_log_likelihood(x, logits) / samples
     kl = gaussian_kl(mu, log_var)
     per_image = log_lik - kl

@@ -35,10 +35,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 import shipping
 
 from course_utils import manifest, models
@@ -47,6 +43,7 @@ from course_utils.data import load_fashion_mnist
 from course_utils.paths import sha256_of, shipped_path
 from course_utils.progress import EpochTimer
 
+ROOT = Path(__file__).resolve().parent.parent
 MADE_BY = "tools/train_fashion_cnn.py"
 
 
