@@ -38,7 +38,7 @@ TOL = 1e-6
 GOLDEN = Path(__file__).parent / "golden" / "attacks_golden.npz"
 
 
-def predicted_labels(model: keras.Model, x: np.ndarray) -> np.ndarray:
+def labels_of(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return forward(model, x, "labels")
 
 
@@ -195,7 +195,7 @@ def test_carlini_wagner_beats_the_smallest_successful_pgd_l2_radius(digits_mlp):
     # near-linear MLP the radius search is itself strong: C&W wins by about 1 % only, and
     # needs about 200 Adam steps for it (with 100 steps at lr=0.05 it is about 1 % worse).
     model, x, y = digits_mlp
-    keep = np.flatnonzero(predicted_labels(model, x) == y)[:30]
+    keep = np.flatnonzero(labels_of(model, x) == y)[:30]
     x, y = x[keep], y[keep]
     x_cw, fooled_cw = carlini_wagner_l2(model, x, y, steps=200, binary_search_steps=6, lr=0.05,
                                         return_success=True)
@@ -203,7 +203,7 @@ def test_carlini_wagner_beats_the_smallest_successful_pgd_l2_radius(digits_mlp):
 
     def pgd_fools(radius: np.ndarray) -> np.ndarray:
         x_adv = pgd(model, x, y, radius, radius / 5, 20, random_start=False, norm="l2")
-        return predicted_labels(model, x_adv) != y
+        return labels_of(model, x_adv) != y
 
     lo, hi = np.zeros(len(x)), np.full(len(x), 2.0)
     fooled_pgd = pgd_fools(hi)
@@ -216,7 +216,7 @@ def test_carlini_wagner_beats_the_smallest_successful_pgd_l2_radius(digits_mlp):
     assert np.median(l2_cw[both] / hi[both]) < 1.0
     assert np.mean(l2_cw[both] <= hi[both]) >= 0.65
     # The success mask tells the truth: those are misclassified, the others come back unchanged.
-    assert np.all(predicted_labels(model, x_cw)[fooled_cw] != y[fooled_cw])
+    assert np.all(labels_of(model, x_cw)[fooled_cw] != y[fooled_cw])
     np.testing.assert_array_equal(x_cw[~fooled_cw], x[~fooled_cw])
 
 
@@ -224,8 +224,8 @@ def test_targeted_attacks_reach_the_target_class_with_the_asked_margin(digits_ml
     model, x, y = digits_mlp
     x, y = x[:40], y[:40]
     target = (y + 1) % 10
-    hit = predicted_labels(model, pgd(model, x, target, 0.3, 0.3 / 8, 20, targeted=True)) == target
-    by_chance = predicted_labels(model, pgd(model, x, y, 0.3, 0.3 / 8, 20)) == target
+    hit = labels_of(model, pgd(model, x, target, 0.3, 0.3 / 8, 20, targeted=True)) == target
+    by_chance = labels_of(model, pgd(model, x, y, 0.3, 0.3 / 8, 20)) == target
     assert hit.mean() >= 0.9 and by_chance.mean() <= 0.3
     # C&W with confidence 5: every success has Z_target - max_{i != target} Z_i >= 5 on the logits.
     x_adv, fooled = carlini_wagner_l2(model, x, target, confidence=5.0, steps=100, lr=0.05, targeted=True,
@@ -239,7 +239,7 @@ def test_targeted_attacks_reach_the_target_class_with_the_asked_margin(digits_ml
 
 def test_carlini_wagner_returns_examples_it_never_fools_unchanged(digits_mlp):
     model, x, y = digits_mlp
-    keep = np.flatnonzero(predicted_labels(model, x) == y)[:10]
+    keep = np.flatnonzero(labels_of(model, x) == y)[:10]
     # One Adam step with a tiny c cannot leave the starting point's class: nothing is fooled.
     x_adv, fooled = carlini_wagner_l2(model, x[keep], y[keep], c=1e-6, steps=1, binary_search_steps=1,
                                       return_success=True)
