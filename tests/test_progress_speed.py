@@ -48,3 +48,26 @@ def test_reference_workload_is_the_classic_convnet_and_runs():
     assert kinds == ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"]
     assert model.count_params() == 1_199_882        # the Keras example's 1.2 M parameters
     assert speed.measure_reference(images=512) > 0
+
+
+def test_epoch_timer_keeps_one_positive_time_per_epoch():
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    timer = progress.EpochTimer()
+    model.fit(np.zeros((8, 3), "float32"), np.zeros(8, "int32"), epochs=3, verbose=0, callbacks=[timer])
+    assert len(timer.seconds) == 3 and all(s > 0 for s in timer.seconds)
+
+
+def test_the_speed_tool_prints_the_cached_figure_as_json_for_the_bench(tmp_path, monkeypatch, capsys):
+    import json
+
+    import bench
+    import speed as speed_tool  # tools/speed.py, which bench runs in a fresh process
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(speed, "measure_reference", lambda: 12.34)
+    assert speed_tool.main(["--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["seconds"] == 12.34 == speed.cached_reference()["seconds"]
+    assert (bench.ROOT / "tools" / "speed.py").is_file()
