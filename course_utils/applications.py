@@ -5,7 +5,7 @@ keras.io/api/applications as O. Randavel and H. Mayard's deck (*Computer Vision*
 measured columns come from building each architecture with ``weights=None`` (nothing downloads)
 and timing its forward pass on the CPU. Lesson 06 measures a few architectures;
 ``tools/measure_applications.py`` measures the whole table and ships the result
-(``applications_latency.json``, SHA-256 in the manifest).
+(``applications_latency.json``, SHA-256 in the manifest; read it with ``manifest.read_json``).
 
 Usage::
 
@@ -16,15 +16,14 @@ Usage::
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-LATENCY_FILE = "applications_latency.json"   # course_utils/shipped/, written by tools/measure_applications.py
+# course_utils/shipped/, written by tools/measure_applications.py: {"machine", "date", "rows", ...}
+LATENCY_FILE = "applications_latency.json"
 
 # name: (size MB, top-1, top-5, parameters, depth) as in the deck (keras.io); None where it shows "-".
 DECK_TABLE: dict[str, tuple[int, float | None, float | None, int, int | None]] = {
@@ -63,11 +62,6 @@ KERAS_IO_CPU_MS_PER_STEP = {"Xception": 109.4, "VGG16": 69.5, "VGG19": 84.8, "Re
                             "MobileNetV2": 25.9, "NASNetMobile": 27.0}
 COLUMNS = ("size_mb", "top1", "top5", "parameters", "depth")
 
-# The input side each architecture was trained at (keras.io); the others take 224x224.
-INPUT_SIZE = {"Xception": 299, "InceptionV3": 299, "InceptionResNetV2": 299, "NASNetLarge": 331,
-              "EfficientNetB1": 240, "EfficientNetB2": 260, "EfficientNetB3": 300, "EfficientNetB4": 380,
-              "EfficientNetB5": 456, "EfficientNetB6": 528, "EfficientNetB7": 600}
-
 
 def deck_rows() -> list[dict[str, Any]]:
     """The deck's table as one dict per architecture (``name`` and :data:`COLUMNS`).
@@ -104,8 +98,9 @@ def measure(names: list[str], repeats: int = 3, batch_sizes: tuple[int, ...] = (
             chunk_above: int = 300, on_each=None) -> list[dict[str, Any]]:
     """Parameters (``weights=None``) and CPU latency per image for each architecture in ``names``.
 
-    Each is ``keras.applications.<name>(weights=None)`` at the input side it was trained at (random
-    weights, nothing downloads). Inputs larger than ``chunk_above`` pixels run their batches as calls
+    Each is ``keras.applications.<name>(weights=None)`` at its default input side, the one it was trained
+    at (224 for most, 299 for Xception and the Inceptions, up to 600 for EfficientNetB7; random weights,
+    nothing downloads). Inputs larger than ``chunk_above`` pixels run their batches as calls
     of 8 images. ``on_each(name)`` is called before each one (a progress bar's update).
     Usage: ``rows = measure(["MobileNetV2", "ResNet50"])`` (lesson 06; ``tools/measure_applications.py``).
     """
@@ -116,8 +111,8 @@ def measure(names: list[str], repeats: int = 3, batch_sizes: tuple[int, ...] = (
     for name in names:
         if on_each is not None:
             on_each(name)
-        side = INPUT_SIZE.get(name, 224)
-        model = getattr(keras.applications, name)(weights=None, input_shape=(side, side, 3))
+        model = getattr(keras.applications, name)(weights=None)
+        side = model.input_shape[1]
         row = {"name": name, "input_size": side, "parameters_measured": int(model.count_params())}
         for batch in batch_sizes:
             chunk = 8 if side > chunk_above and batch > 8 else None
@@ -126,14 +121,3 @@ def measure(names: list[str], repeats: int = 3, batch_sizes: tuple[int, ...] = (
         del model
         keras.backend.clear_session()
     return rows
-
-
-def read_latency_table(path) -> dict[str, Any]:
-    """The JSON written by ``tools/measure_applications.py`` (``{"machine", "rows", ...}``).
-
-    Usage: ``read_latency_table(manifest.verified_path(LATENCY_FILE))["rows"]``.
-    """
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or "rows" not in data:
-        raise ValueError(f"{path}: not a latency table written by tools/measure_applications.py")
-    return data

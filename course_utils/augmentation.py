@@ -5,12 +5,13 @@ Lesson 07 derives what is here:
 - the deck's ``ImageDataGenerator`` settings (O. Randavel and H. Mayard, *Computer Vision*; they
   come from F. Chollet's 2016 Keras blog post *Building powerful image classification models
   using very little data*) translated to a Keras 3 ``Sequential`` of preprocessing layers
-  (:func:`deck_augmentation`), with the argument-to-layer table as data (:data:`ARGUMENT_TABLE`);
+  (:func:`deck_augmentation`; the lesson's table gives each argument's layer and what changed);
 - the affine matrices the geometric layers apply, written out (:func:`rotation_matrix`,
   :func:`translation_matrix`, :func:`shear_matrix`, :func:`zoom_matrix`), and the same warp done
   by ``scipy.ndimage.affine_transform`` (:func:`scipy_warp`), the independent reference;
 - the layers driven with fixed parameters instead of random ones (:func:`fixed_transform`);
-- a shift by whole pixels (:func:`shift_image`) and the angle-unit conversion (:func:`rotation_factor`);
+- the angle-unit conversion (:func:`rotation_factor`; the whole-pixel shift of exercise 2 is
+  :func:`course_utils.exercises.lesson07.shift_image`);
 - augmentation throughput inside the model and in a ``tf.data`` pipeline
   (:func:`training_throughput`), and the small-data experiment (:func:`build_small_cnn`,
   :func:`train_small_data`).
@@ -31,7 +32,6 @@ Usage::
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -44,49 +44,16 @@ from scipy import ndimage
 
 from course_utils.data import load_fashion_mnist, subset
 from course_utils.inference import forward
-from course_utils.manifest import verified_path
 from course_utils.progress import EpochTimer
 
 FILL_MODES = ("nearest", "reflect", "wrap", "constant")
 
-# The deck's ImageDataGenerator call, as written on its slide.
+# The deck's ImageDataGenerator call, as written on its slide. Its shear_range is an angle in radians in
+# Keras 1 (2016, the blog post); Keras 2.2+ read it in degrees. Lesson 07 tabulates each argument's layer.
 DECK_SETTINGS: dict[str, Any] = {
     "rotation_range": 40, "width_shift_range": 0.2, "height_shift_range": 0.2, "rescale": 1.0 / 255,
     "shear_range": 0.2, "zoom_range": 0.2, "horizontal_flip": True, "fill_mode": "nearest",
 }
-# 0.2 is an angle in radians in Keras 1 (2016, the blog post); Keras 2.2+ read it in degrees.
-DECK_SHEAR_RADIANS = 0.2
-
-
-# Each ImageDataGenerator argument: its Keras 3 layer, the Keras 3 argument, and what changed.
-ARGUMENT_TABLE: list[dict[str, str]] = [
-    {"argument": "rotation_range=40", "layer": "RandomRotation", "keras3": "factor=40/360",
-     "change": "degrees -> fraction of a full turn; angle uniform in [-40, 40] degrees either way"},
-    {"argument": "width_shift_range=0.2", "layer": "RandomTranslation", "keras3": "width_factor=0.2",
-     "change": "same unit (fraction of the width)"},
-    {"argument": "height_shift_range=0.2", "layer": "RandomTranslation", "keras3": "height_factor=0.2",
-     "change": "same unit (fraction of the height)"},
-    {"argument": "rescale=1./255", "layer": "Rescaling", "keras3": "scale=1/255",
-     "change": "a layer of its own; put it first"},
-    {"argument": "shear_range=0.2", "layer": "RandomShear", "keras3": "y_factor=sin(0.2)=0.199",
-     "change": ("0.2 rad (Keras 1, 2016; 0.2 degrees from Keras 2.2) -> slope; Keras 3 shears about "
-                "the top-left pixel, not the centre, and drops the cos(0.2)=0.98 squeeze")},
-    {"argument": "zoom_range=0.2", "layer": "RandomZoom", "keras3": "height_factor=0.2, width_factor=0.2",
-     "change": "same unit; width_factor must be given, else the aspect ratio is kept (Keras 1 drew both)"},
-    {"argument": "horizontal_flip=True", "layer": "RandomFlip", "keras3": "mode='horizontal'",
-     "change": "none"},
-    {"argument": "fill_mode='nearest'", "layer": "every geometric layer", "keras3": "fill_mode='nearest'",
-     "change": "per layer now; defaults differ (reflect; constant for RandomShear)"},
-    {"argument": "(one warp)", "layer": "Sequential of 4 warps", "keras3": "-",
-     "change": "Keras 1 composed one matrix and sampled once (nearest); each layer now resamples (bilinear)"},
-    {"argument": "brightness_range", "layer": "RandomBrightness", "keras3": "factor, value_range",
-     "change": "multiplies by a factor (PIL) -> adds a fraction of the value range"},
-    {"argument": "featurewise_center / _std_normalization", "layer": "Normalization", "keras3": "adapt(x)",
-     "change": "a layer fitted with adapt(), not a generator's fit()"},
-    {"argument": "zca_whitening", "layer": "(none)", "keras3": "-", "change": "no Keras 3 layer"},
-    {"argument": "channel_shift_range", "layer": "(none)", "keras3": "-",
-     "change": "no Keras 3 layer (RandomColorJitter changes hue and saturation, not a shift)"},
-]
 
 
 def _check_fill_mode(fill_mode: str) -> None:
@@ -132,7 +99,7 @@ def deck_augmentation(fill_mode: str = "nearest", rescale: bool = True, seed: in
         layers.RandomRotation(rotation_factor(DECK_SETTINGS["rotation_range"]), name="rotation", **geometry),
         layers.RandomTranslation(DECK_SETTINGS["height_shift_range"], DECK_SETTINGS["width_shift_range"],
                                  name="shift", **geometry),
-        layers.RandomShear(x_factor=0.0, y_factor=shear_slope(DECK_SHEAR_RADIANS), name="shear", **geometry),
+        layers.RandomShear(x_factor=0.0, y_factor=shear_slope(DECK_SETTINGS["shear_range"]), name="shear", **geometry),
         layers.RandomZoom(DECK_SETTINGS["zoom_range"], DECK_SETTINGS["zoom_range"], name="zoom", **geometry),
         layers.RandomFlip("horizontal", name="flip", seed=seed),
     ]
@@ -227,14 +194,10 @@ def scipy_warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest"
     m = np.asarray(matrix, dtype=np.float64)
     rowcol = np.array([[m[1, 1], m[1, 0]], [m[0, 1], m[0, 0]]])
     offset = np.array([m[1, 2], m[0, 2]])
-
-    def one(channel: np.ndarray) -> np.ndarray:
-        return ndimage.affine_transform(channel, rowcol, offset, order=order, mode=SCIPY_MODES[fill_mode],
-                                        cval=fill_value)
-
-    if image.ndim == 2:
-        return one(image)
-    return np.stack([one(image[..., c]) for c in range(image.shape[-1])], axis=-1)
+    channels = image[..., None] if image.ndim == 2 else image
+    out = np.stack([ndimage.affine_transform(channels[..., c], rowcol, offset, order=order, cval=fill_value,
+                                             mode=SCIPY_MODES[fill_mode]) for c in range(channels.shape[-1])], axis=-1)
+    return out[..., 0] if image.ndim == 2 else out
 
 
 def keras_warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest",
@@ -297,30 +260,12 @@ def fixed_transform(layer, image: np.ndarray, **params: float) -> np.ndarray:
     return keras.ops.convert_to_numpy(layer.transform_images(batch, transformation, training=True))[0]
 
 
-def shift_image(image: np.ndarray, dx: int, dy: int, fill_value: float = 0.0) -> np.ndarray:
-    """Move the content of ``image`` (H, W) or (H, W, C) by whole pixels: ``dx`` right, ``dy`` down.
-
-    Pixels that come in from outside get ``fill_value`` (``fill_mode="constant"``).
-    Usage: ``shift_image(x, 3, -2)`` (lesson 07).
-    """
-    image = np.asarray(image)
-    h, w = image.shape[:2]
-    out = np.full_like(image, fill_value, dtype=np.result_type(image, np.float32))
-    if abs(dx) >= w or abs(dy) >= h:
-        return out
-    src = image[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
-    out[max(0, dy):max(0, dy) + src.shape[0], max(0, dx):max(0, dx) + src.shape[1]] = src
-    return out
-
-
 # ----------------------------------------------------------------------------- placement and throughput
-def _dataset(x: np.ndarray, y: np.ndarray, augment, batch_size: int = 64, shuffle: bool = True, seed: int = 0):
+def _dataset(x: np.ndarray, y: np.ndarray, augment, batch_size: int = 64):
     """A ``tf.data`` pipeline that augments on the CPU, in parallel and ahead of the training step:
     ``shuffle -> batch -> map(augment(training=True), AUTOTUNE) -> prefetch``."""
     data = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32), np.asarray(y)))
-    if shuffle:
-        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    data = data.batch(batch_size)
+    data = data.shuffle(len(x), seed=0, reshuffle_each_iteration=True).batch(batch_size)
     if augment is not None:
         data = data.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE)
@@ -442,6 +387,9 @@ def overfitting_gap(history: dict[str, list[float]], last: int = 5) -> float:
 
 # ----------------------------------------------------------------------------- shipped runs (presenter path)
 # The experiment of lesson 07, run by tools/train_augmentation_runs.py for three seeds.
+# Read with manifest.read_json (SHA-256 checked). Keys: "recipe", "runs" (one per condition and seed:
+# "condition", "seed", "history" with clean_accuracy, accuracy, val_accuracy, loss, val_loss per epoch,
+# "test_accuracy", "train_seconds") and "spread" (test accuracy per condition over the seeds).
 AUGMENTATION_RUNS_FILE = "augmentation_runs.history.json"   # in course_utils/shipped/, hash in the manifest
 AUGMENTATION_RECIPE: dict[str, Any] = {
     "n_per_class": 100, "n_val": 1000, "epochs": 50, "batch_size": 32, "lr": 2e-3, "width": 16,
@@ -478,14 +426,3 @@ def experiment_data(seed: int, n_per_class: int = AUGMENTATION_RECIPE["n_per_cla
 
     val = (prep(x_all[55_000:55_000 + n_val]), y_all[55_000:55_000 + n_val].astype("int32"))
     return (prep(x), y.astype("int32")), val, (prep(x_test), y_test.astype("int32"))
-
-
-def shipped_runs() -> dict[str, Any]:
-    """The shipped record of the experiment (verified by SHA-256), written by the training tool.
-
-    Keys: ``recipe``, ``runs`` (one per condition and seed: ``condition``, ``seed``, ``history``
-    with ``clean_accuracy``, ``accuracy``, ``val_accuracy``, ``loss``, ``val_loss`` per epoch,
-    ``test_accuracy``, ``train_seconds``) and ``spread`` (test accuracy per condition over the seeds).
-    Usage: ``runs = shipped_runs()["runs"]`` (lesson 07).
-    """
-    return json.loads(verified_path(AUGMENTATION_RUNS_FILE).read_text(encoding="utf-8"))

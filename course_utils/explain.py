@@ -27,7 +27,7 @@ Usage::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -35,6 +35,7 @@ import tensorflow as tf
 from scipy.ndimage import gaussian_filter
 from scipy.stats import spearmanr
 
+from course_utils.exercises.lesson08 import clip_small_norm, grad_cam_combine, grad_cam_weights
 from course_utils.inference import forward
 from course_utils.models import logits_model, scores_model
 from course_utils.progress import progress
@@ -78,10 +79,6 @@ def _layer(model, name: str):
     return model.get_layer(name)
 
 
-def _scores(model):   # the symbolic class scores before the softmax
-    return logits_model(model).outputs[0]
-
-
 def saliency_map(model, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
     """Simonyan et al. (2014): ``max_c |d score / d pixel|`` over the channels, an ``(H, W)`` map.
 
@@ -120,29 +117,13 @@ def grad_cam_gradients(model, image: np.ndarray, class_index: int | None = None,
     layer = _layer(model, layer_name or last_conv_layer_name(model))
     if len(layer.output.shape) != 4:
         raise ValueError(f"layer {layer.name!r} has output shape {layer.output.shape}, not (N, h, w, k)")
-    sub = keras.Model(model.inputs[0], [layer.output, _scores(model)])
+    sub = keras.Model(model.inputs[0], [layer.output, logits_model(model).outputs[0]])   # scores before softmax
     with tf.GradientTape() as tape:
         tape.watch(x)   # records every operation, even in a model whose weights are frozen
         acts, scores = sub(x, training=False)
         score = scores[0, _class(class_index, scores.numpy()[0])]
     grads = tape.gradient(score, acts)
     return acts.numpy()[0], grads.numpy()[0]
-
-
-def grad_cam_weights(grads: np.ndarray) -> np.ndarray:
-    """Grad-CAM's ``alpha_k = mean_ij d score / dA^k_ij``: ``(h, w, k)`` -> ``(k,)``.
-
-    Usage: ``alphas = grad_cam_weights(grads)``.
-    """
-    return np.asarray(grads).mean(axis=(-3, -2))
-
-
-def grad_cam_combine(activations: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Grad-CAM's ``ReLU(sum_k alpha_k A^k)``: ``(h, w, k)`` and ``(k,)`` -> ``(h, w)``.
-
-    Usage: ``raw = grad_cam_combine(acts, grad_cam_weights(grads))``.
-    """
-    return np.maximum(np.einsum("...ijk,...k->...ij", np.asarray(activations), np.asarray(alphas)), 0.0)
 
 
 def grad_cam(model, image: np.ndarray, class_index: int | None = None, layer_name: str | None = None,
@@ -205,29 +186,37 @@ def occlusion_map(model, image: np.ndarray, class_index: int | None = None, patc
     return (total / count).astype(np.float32)
 
 
-def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
-    """Yosinski et al. (2015) regulariser: zero the pixels whose norm is below a percentile.
+def _normalised_steps(value_and_grad, images: np.ndarray, steps: int, step_size: Callable[[int], float],
+                      progress_desc: str | None, value_range: tuple[float, float] | None, jitter: int | None = 0,
+                      rng: np.random.Generator | None = None, blur_every: int | None = None,
+                      blur_sigma: float | None = None, clip_percentile: float | None = None):
+    """The loop of :func:`class_model_visualization` and :func:`invert_features`.
 
-    The norm of a pixel is the L2 norm of its channels (last axis); the threshold is the
-    ``percentile`` percentile of those norms over ``(H, W)``, one threshold per image for a batch
-    ``(..., H, W, C)``. A pixel is zeroed as a whole (all its channels); the input is not changed.
-    Usage: ``image = clip_small_norm(image, 20)   # the weakest 20 % of the pixels go to zero``.
+    Step ``t``: roll the images by up to ``jitter`` pixels (drawn from ``rng``), take ``(value,
+    gradient)`` there, roll the gradient back and move each image by ``step_size(t)`` times its
+    gradient divided by the gradient's mean absolute value; then blur every ``blur_every`` steps,
+    zero the weak pixels (``clip_percentile``) and clip into ``value_range``. ``value_and_grad`` is
+    compiled when it pays (a graph is about 4x faster per step than eager on a CPU, but tracing costs
+    about 8 steps). Returns the images and the values, one row per step and one for the result.
     """
-    image = np.asarray(image)
-    norms = np.linalg.norm(image, axis=-1)
-    threshold = np.percentile(norms, percentile, axis=(-2, -1), keepdims=True)
-    return np.where((norms < threshold)[..., None], 0, image).astype(image.dtype)
-
-
-def _optimisation_loop(step_fn, steps: int, progress_desc: str | None):
-    """``step_fn`` compiled when it pays (a graph is about 4x faster per step than eager on a CPU,
-    but tracing costs about 8 steps), and the step numbers, behind a progress bar if asked."""
     if steps >= 8:
-        step_fn = tf.function(step_fn)
-    step_numbers: Iterable[int] = range(steps)
-    if progress_desc is not None:
-        step_numbers = progress(step_numbers, desc=progress_desc)
-    return step_fn, step_numbers
+        value_and_grad = tf.function(value_and_grad)
+    step_numbers = range(steps) if progress_desc is None else progress(range(steps), desc=progress_desc)
+    values = []
+    for step in step_numbers:
+        dy, dx = rng.integers(-jitter, jitter + 1, size=2) if jitter else (0, 0)
+        value, grads = value_and_grad(tf.constant(np.roll(images, (dy, dx), axis=(1, 2))))
+        values.append(value.numpy())
+        grads = np.roll(grads.numpy(), (-dy, -dx), axis=(1, 2))
+        images = images + step_size(step) * grads / (np.abs(grads).mean(axis=(1, 2, 3), keepdims=True) + 1e-12)
+        if blur_every and blur_sigma and (step + 1) % blur_every == 0:
+            images = gaussian_filter(images, sigma=(0, blur_sigma, blur_sigma, 0))
+        if clip_percentile:
+            images = clip_small_norm(images, clip_percentile)
+        if value_range is not None:
+            images = np.clip(images, *value_range)
+    values.append(value_and_grad(tf.constant(images))[0].numpy())
+    return images, np.array(values)
 
 
 def class_model_visualization(model, class_index: int | Sequence[int] | None, steps: int = 200,
@@ -257,12 +246,10 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
     Usage: ``images, history = class_model_visualization(model, [251, 951], value_range=(-1, 1))``.
     """
     _built(model)
-    if layer_name is not None and unit is None:
-        raise ValueError("unit visualisation needs both layer_name and unit")
-    output = _layer(model, layer_name).output if layer_name else _scores(model)
     targets = unit if layer_name else class_index
     if targets is None:
-        raise ValueError("class_model_visualization needs a class_index (or layer_name and unit)")
+        raise ValueError("class_model_visualization needs a class_index, or both layer_name and unit")
+    output = _layer(model, layer_name).output if layer_name else logits_model(model).outputs[0]
     targets = [targets] if isinstance(targets, (int, np.integer)) else list(targets)
     targets = [_class(t, np.zeros(output.shape[-1])) for t in targets]
     shape = tuple(model.inputs[0].shape[1:])
@@ -271,8 +258,6 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
     sub = keras.Model(model.inputs[0], output)
     dtype = np.dtype(model.inputs[0].dtype)
     onehot = tf.constant(np.eye(output.shape[-1], dtype=dtype)[targets])
-    rng = np.random.default_rng(seed)
-    images = np.zeros((len(targets), *shape), dtype=dtype)
 
     def scores_and_grads(batch):
         with tf.GradientTape() as tape:
@@ -283,22 +268,10 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
             objective = tf.reduce_sum(scores) - l2 * tf.reduce_sum(batch ** 2)
         return scores, tape.gradient(objective, batch)
 
-    scores_and_grads, step_numbers = _optimisation_loop(scores_and_grads, steps, progress_desc)
-    history = []
-    for step in step_numbers:
-        dy, dx = rng.integers(-jitter, jitter + 1, size=2) if jitter else (0, 0)
-        scores, grads = scores_and_grads(tf.constant(np.roll(images, (dy, dx), axis=(1, 2))))
-        history.append(scores.numpy())
-        grads = np.roll(grads.numpy(), (-dy, -dx), axis=(1, 2))
-        images += lr * grads / (np.abs(grads).mean(axis=(1, 2, 3), keepdims=True) + 1e-12)
-        if blur_every and blur_sigma and (step + 1) % blur_every == 0:
-            images = gaussian_filter(images, sigma=(0, blur_sigma, blur_sigma, 0))
-        if clip_percentile:
-            images = clip_small_norm(images, clip_percentile)
-        if value_range is not None:
-            images = np.clip(images, *value_range)
-    history.append(scores_and_grads(tf.constant(images))[0].numpy())
-    return images.astype(dtype), np.array(history)
+    images, history = _normalised_steps(scores_and_grads, np.zeros((len(targets), *shape), dtype=dtype), steps,
+                                        lambda step: lr, progress_desc, value_range, jitter,
+                                        np.random.default_rng(seed), blur_every, blur_sigma, clip_percentile)
+    return images.astype(dtype), history
 
 
 def invert_features(model, image: np.ndarray, layer_name: str, steps: int = 200, lr: float = 0.05,
@@ -332,17 +305,10 @@ def invert_features(model, image: np.ndarray, layer_name: str, steps: int = 200,
             objective = error + tv * smooth
         return error, tape.gradient(objective, batch)
 
-    loss_and_grad, step_numbers = _optimisation_loop(loss_and_grad, steps, progress_desc)
-    losses = []
-    for step in step_numbers:
-        error, grads = loss_and_grad(tf.constant(x))
-        losses.append(float(error))
-        grads = grads.numpy()
-        x -= lr * (1 - step / steps) * grads / (np.abs(grads).mean() + 1e-12)
-        if value_range is not None:
-            x = np.clip(x, *value_range)
-    losses.append(float(loss_and_grad(tf.constant(x))[0]))
-    return x[0].astype(x0.dtype), np.array(losses)
+    # descent, the step shrinking linearly
+    x, losses = _normalised_steps(loss_and_grad, x, steps, lambda step: -lr * (1 - step / steps), progress_desc,
+                                  value_range)
+    return x[0].astype(x0.dtype), losses
 
 
 def random_saliency(shape: tuple[int, int], seed: int = 0, cells: int | None = None) -> np.ndarray:

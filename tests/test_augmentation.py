@@ -8,11 +8,13 @@ import math
 from pathlib import Path
 
 import keras
+import nbformat
 import numpy as np
 import pytest
 from keras import layers
 
 from course_utils import augmentation as aug
+from course_utils.exercises import lesson07 as l7
 
 GOLDEN = np.load(Path(__file__).parent / "golden" / "vision_augmentation.npz", allow_pickle=False)
 
@@ -91,7 +93,7 @@ def test_fixed_transform_and_warps_equal_the_old_outputs(mode):
         np.testing.assert_allclose(aug.keras_warp(photo, GOLDEN["matrix"], mode), GOLDEN["keras_warp_reflect"], atol=1e-6)
         np.testing.assert_allclose(aug.scipy_warp(photo, GOLDEN["matrix"], mode), GOLDEN["scipy_warp_reflect"], atol=1e-6)
         np.testing.assert_array_equal(aug.wrap_seam(aug.rotation_matrix(30, 10, 12), 10, 12), GOLDEN["wrap_seam"])
-        np.testing.assert_array_equal(aug.shift_image(photo, 3, -2), GOLDEN["shift_image"])
+        np.testing.assert_array_equal(l7.shift_image(photo, 3, -2), GOLDEN["shift_image"])
 
 
 @pytest.mark.parametrize("degrees", [30.0, -72.0, 145.0])
@@ -105,12 +107,12 @@ def test_fixed_rotation_equals_the_layers_own_random_path(image, degrees):
 
 
 def test_shift_image_matches_the_keras_layer_and_np_roll_inside(image):
-    ours = aug.shift_image(image, 3, -2)
+    ours = l7.shift_image(image, 3, -2)
     keras_shift = aug.fixed_transform(layers.RandomTranslation(0.2, 0.2, fill_mode="constant"), image, dx=3, dy=-2)
     np.testing.assert_allclose(ours, keras_shift, atol=1e-5)
     np.testing.assert_allclose(ours[:-2, 3:], np.roll(image, (-2, 3), axis=(0, 1))[:-2, 3:])
     assert np.all(ours[:, :3] == 0) and np.all(ours[-2:] == 0)
-    assert np.all(aug.shift_image(image, 40, 0) == 0)
+    assert np.all(l7.shift_image(image, 40, 0) == 0)
 
 
 def test_units_of_the_deck():
@@ -131,11 +133,20 @@ def test_deck_augmentation_layers_and_inference_identity():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(deck(x, training=False)), x / 255, atol=1e-6)
     out = keras.ops.convert_to_numpy(deck(x, training=True))
     assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1 + 1e-6 and not np.allclose(out, x / 255)
-    assert len(aug.ARGUMENT_TABLE) >= len(aug.DECK_SETTINGS) + 3
     with pytest.raises(ValueError, match="fill_mode"):
         aug.deck_augmentation("mirror")
     with pytest.raises(ValueError, match="condition must be"):
         aug.condition_augmentation("cats")
+
+
+def test_the_lesson_tables_every_argument_of_the_decks_call():
+    # the argument -> layer table is the lesson's own markdown (two slides), one row per deck argument
+    lesson = nbformat.read(Path(__file__).parent.parent / "notebooks" / "07_data_augmentation.ipynb", as_version=4)
+    rows = [line for cell in lesson.cells if "| `ImageDataGenerator` |" in cell.source
+            for line in cell.source.splitlines() if line.startswith("| `") and "`ImageDataGenerator`" not in line]
+    arguments = [row.split("`")[1].split("=")[0] for row in rows]
+    assert arguments[:len(aug.DECK_SETTINGS)] == list(aug.DECK_SETTINGS)   # in the order of the deck's call
+    assert len(rows) >= len(aug.DECK_SETTINGS) + 3    # then the arguments the deck does not use
 
 
 def test_placements_and_the_small_data_helpers():

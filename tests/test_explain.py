@@ -8,6 +8,7 @@ import pytest
 from keras import layers
 
 from course_utils import explain
+from course_utils.exercises import lesson08 as l8
 
 GOLDEN = np.load(Path(__file__).parent / "golden" / "vision_explain.npz", allow_pickle=False)
 
@@ -96,7 +97,7 @@ def test_grad_cam_matches_closed_form(make, image):
         raw = explain.grad_cam(model, image, class_index=c, upsample=False, normalize=False)
         np.testing.assert_allclose(raw, expected, atol=1e-5)
     _, grads = explain.grad_cam_gradients(model, image, class_index=1)
-    np.testing.assert_allclose(explain.grad_cam_weights(grads), dense[:, 1] / (H * W), atol=1e-6)
+    np.testing.assert_allclose(l8.grad_cam_weights(grads), dense[:, 1] / (H * W), atol=1e-6)
     assert explain.last_conv_layer_name(model) == "features"
 
 
@@ -119,9 +120,9 @@ def test_grad_cam_top_class_default_and_zero_map_stays_zero(image):
 def test_grad_cam_pieces():
     acts = np.arange(12, dtype=float).reshape(2, 2, 3)
     grads = np.ones((2, 2, 3)) * np.array([1.0, -1.0, 0.5])
-    alphas = explain.grad_cam_weights(grads)
+    alphas = l8.grad_cam_weights(grads)
     np.testing.assert_allclose(alphas, [1.0, -1.0, 0.5])
-    np.testing.assert_allclose(explain.grad_cam_combine(acts, alphas),
+    np.testing.assert_allclose(l8.grad_cam_combine(acts, alphas),
                                np.maximum(acts[..., 0] - acts[..., 1] + 0.5 * acts[..., 2], 0))
 
 
@@ -305,16 +306,16 @@ def test_clip_small_norm_zeroes_whole_weak_pixels():
     rng = np.random.default_rng(0)
     image = rng.normal(size=(5, 4, 3))
     image[0, 0] = [0.0, 0.0, 10.0]             # one large channel: a strong pixel, kept whole
-    out = explain.clip_small_norm(image, 40)
+    out = l8.clip_small_norm(image, 40)
     norms = np.linalg.norm(image, axis=-1)
     weak = norms < np.percentile(norms, 40)
     assert weak.sum() == 8 and np.all(out[weak] == 0)
     np.testing.assert_array_equal(out[~weak], image[~weak])
     assert not np.all(image[weak] == 0)        # the input is not changed in place
-    np.testing.assert_array_equal(explain.clip_small_norm(image, 0), image)
+    np.testing.assert_array_equal(l8.clip_small_norm(image, 0), image)
     batch = np.stack([image, 3 * image[::-1]])   # one threshold per image
-    np.testing.assert_array_equal(explain.clip_small_norm(batch, 40)[0], out)
-    assert (explain.clip_small_norm(batch, 40)[1] == 0).all(axis=-1).sum() == 8
+    np.testing.assert_array_equal(l8.clip_small_norm(batch, 40)[0], out)
+    assert (l8.clip_small_norm(batch, 40)[1] == 0).all(axis=-1).sum() == 8
 
 
 def test_class_model_visualization_shows_a_progress_bar_when_asked(capsys):
@@ -386,5 +387,20 @@ def test_every_map_equals_the_old_implementation_on_a_fixed_net():
            "random_saliency_cells4": explain.random_saliency((16, 16), seed=3, cells=4),
            "deletion_sal": curves["sal"][1], "deletion_rnd": curves["rnd"][1],
            "cmv_images": images, "cmv_history": history, "inv_image": inverted, "inv_losses": losses}
+    for name, value in got.items():
+        np.testing.assert_allclose(value, GOLDEN[name], rtol=0, atol=1e-6, err_msg=name)
+
+
+def test_the_shared_step_loop_equals_the_two_old_loops():
+    # golden: class_model_visualization and invert_features each had their own loop; eager (< 8 steps)
+    # and compiled paths, jitter, blur, small-norm clipping and unit visualisation
+    model, x = vision_net(), GOLDEN["input"]
+    images, history = explain.class_model_visualization(model, [1, 3], steps=5, clip_percentile=20, jitter=2,
+                                                        blur_every=2, value_range=(-1, 1), seed=4)
+    units, unit_history = explain.class_model_visualization(model, None, steps=9, layer_name="conv2", unit=[3, 5],
+                                                            jitter=1, l2=0.01, clip_percentile=10)
+    inverted, losses = explain.invert_features(model, x, "conv1", steps=5, lr=0.03, tv=0.1, seed=2)
+    got = {"cmv_eager_clip_images": images, "cmv_eager_clip_history": history, "unit_images": units,
+           "unit_history": unit_history, "inv_eager_image": inverted, "inv_eager_losses": losses}
     for name, value in got.items():
         np.testing.assert_allclose(value, GOLDEN[name], rtol=0, atol=1e-6, err_msg=name)

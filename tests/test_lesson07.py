@@ -13,7 +13,7 @@ from course_utils.exercises import lesson07 as l7
 
 
 def _shift(image, dx, dy):
-    return aug.shift_image(image, dx, dy)
+    return l7.shift_image(image, dx, dy)
 
 
 def _deck(fill_mode="nearest", **changes):

@@ -1,8 +1,9 @@
 """Checkers for lesson 07 (data augmentation): the rotation-angle unit conversion, a shift by a known
 number of pixels, and the deck's ``ImageDataGenerator`` settings written as Keras 3 layers.
 
-The references are in :mod:`course_utils.augmentation`: ``rotation_factor``, ``shift_image`` and
-``deck_augmentation``. Each validator recognises the usual mistakes and names them.
+The NumPy reference of the shift is here (``shift_image``); those of the other two are in
+:mod:`course_utils.augmentation` (``rotation_factor``, ``deck_augmentation``), which builds on them.
+Each validator recognises the usual mistakes and names them.
 
 Usage::
 
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.augmentation import deck_augmentation, rotation_factor, shear_slope, shift_image
+from course_utils.augmentation import deck_augmentation, rotation_factor, shear_slope
 from course_utils.checks import (
     Case,
     CheckResult,
@@ -31,6 +32,22 @@ from course_utils.checks import (
 )
 
 TOL = {"rtol": 1e-6, "atol": 1e-9}   # this lesson's answers are exact formulas
+
+
+def shift_image(image: np.ndarray, dx: int, dy: int, fill_value: float = 0.0) -> np.ndarray:
+    """Move the content of ``image`` (H, W) or (H, W, C) by whole pixels: ``dx`` right, ``dy`` down.
+
+    Pixels that come in from outside get ``fill_value`` (``fill_mode="constant"``).
+    Usage: ``shift_image(x, 3, -2)`` (lesson 07).
+    """
+    image = np.asarray(image)
+    h, w = image.shape[:2]
+    out = np.full_like(image, fill_value, dtype=np.result_type(image, np.float32))
+    if abs(dx) >= w or abs(dy) >= h:
+        return out
+    src = image[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
+    out[max(0, dy):max(0, dy) + src.shape[0], max(0, dx):max(0, dx) + src.shape[1]] = src
+    return out
 
 
 def _factor_problem(out: Any, degrees: float) -> str | None:

@@ -1,8 +1,9 @@
 """Checkers for lesson 08 (visualizing ConvNets): Grad-CAM's weights and combination, and the
 small-norm clipping regulariser of class-model visualisation.
 
-The references are in :mod:`course_utils.explain`: ``grad_cam_weights``, ``grad_cam_combine``
-and ``clip_small_norm``. Each validator recognises the usual mistakes and names them.
+The NumPy references are here (``grad_cam_weights``, ``grad_cam_combine``, ``clip_small_norm``);
+:func:`course_utils.explain.grad_cam` and :func:`course_utils.explain.class_model_visualization`
+use them. Each validator recognises the usual mistakes and names them.
 
 Usage::
 
@@ -26,7 +27,36 @@ from course_utils.checks import (
     first_fault,
     run_check,
 )
-from course_utils.explain import clip_small_norm, grad_cam_combine, grad_cam_weights
+
+
+def grad_cam_weights(grads: np.ndarray) -> np.ndarray:
+    """Grad-CAM's ``alpha_k = mean_ij d score / dA^k_ij``: ``(h, w, k)`` -> ``(k,)``.
+
+    Usage: ``alphas = grad_cam_weights(grads)`` (lesson 08).
+    """
+    return np.asarray(grads).mean(axis=(-3, -2))
+
+
+def grad_cam_combine(activations: np.ndarray, alphas: np.ndarray) -> np.ndarray:
+    """Grad-CAM's ``ReLU(sum_k alpha_k A^k)``: ``(h, w, k)`` and ``(k,)`` -> ``(h, w)``.
+
+    Usage: ``raw = grad_cam_combine(acts, grad_cam_weights(grads))`` (lesson 08).
+    """
+    return np.maximum(np.einsum("...ijk,...k->...ij", np.asarray(activations), np.asarray(alphas)), 0.0)
+
+
+def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
+    """Yosinski et al. (2015) regulariser: zero the pixels whose norm is below a percentile.
+
+    The norm of a pixel is the L2 norm of its channels (last axis); the threshold is the
+    ``percentile`` percentile of those norms over ``(H, W)``, one threshold per image for a batch
+    ``(..., H, W, C)``. A pixel is zeroed as a whole (all its channels); the input is not changed.
+    Usage: ``image = clip_small_norm(image, 20)   # the weakest 20 % of the pixels go to zero`` (lesson 08).
+    """
+    image = np.asarray(image)
+    norms = np.linalg.norm(image, axis=-1)
+    threshold = np.percentile(norms, percentile, axis=(-2, -1), keepdims=True)
+    return np.where((norms < threshold)[..., None], 0, image).astype(image.dtype)
 
 
 def _weights_problem(out: Any, grads: np.ndarray) -> str | None:
