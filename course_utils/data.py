@@ -135,17 +135,6 @@ def load_fashion_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarra
             (arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]))
 
 
-def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 1,797 handwritten digits as 8x8 images (values 0-16) and labels.
-
-    Usage: ``images, labels = load_digits()``.
-    """
-    from sklearn.datasets import load_digits as _sk_load_digits
-
-    bunch = _sk_load_digits()
-    return bunch.images.astype(np.float32), bunch.target.astype(np.int64)
-
-
 def subset(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A class-balanced random subset: ``per_class`` examples of every class, shuffled.
 

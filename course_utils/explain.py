@@ -35,7 +35,6 @@ import tensorflow as tf
 from scipy.ndimage import gaussian_filter
 from scipy.stats import spearmanr
 
-from course_utils.exercises.lesson08 import clip_small_norm, grad_cam_combine, grad_cam_weights
 from course_utils.inference import forward
 from course_utils.models import logits_model, scores_model
 from course_utils.progress import progress
@@ -124,6 +123,36 @@ def grad_cam_gradients(model, image: np.ndarray, class_index: int | None = None,
         score = scores[0, _class(class_index, scores.numpy()[0])]
     grads = tape.gradient(score, acts)
     return acts.numpy()[0], grads.numpy()[0]
+
+
+def grad_cam_weights(grads: np.ndarray) -> np.ndarray:
+    """Grad-CAM's ``alpha_k = mean_ij d score / dA^k_ij``: ``(h, w, k)`` -> ``(k,)``.
+
+    Usage: ``alphas = grad_cam_weights(grads)`` (lesson 08).
+    """
+    return np.asarray(grads).mean(axis=(-3, -2))
+
+
+def grad_cam_combine(activations: np.ndarray, alphas: np.ndarray) -> np.ndarray:
+    """Grad-CAM's ``ReLU(sum_k alpha_k A^k)``: ``(h, w, k)`` and ``(k,)`` -> ``(h, w)``.
+
+    Usage: ``raw = grad_cam_combine(acts, grad_cam_weights(grads))`` (lesson 08).
+    """
+    return np.maximum(np.einsum("...ijk,...k->...ij", np.asarray(activations), np.asarray(alphas)), 0.0)
+
+
+def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
+    """Yosinski et al. (2015) regulariser: zero the pixels whose norm is below a percentile.
+
+    The norm of a pixel is the L2 norm of its channels (last axis); the threshold is the
+    ``percentile`` percentile of those norms over ``(H, W)``, one threshold per image for a batch
+    ``(..., H, W, C)``. A pixel is zeroed as a whole (all its channels); the input is not changed.
+    Usage: ``image = clip_small_norm(image, 20)   # the weakest 20 % of the pixels go to zero`` (lesson 08).
+    """
+    image = np.asarray(image)
+    norms = np.linalg.norm(image, axis=-1)
+    threshold = np.percentile(norms, percentile, axis=(-2, -1), keepdims=True)
+    return np.where((norms < threshold)[..., None], 0, image).astype(image.dtype)
 
 
 def grad_cam(model, image: np.ndarray, class_index: int | None = None, layer_name: str | None = None,

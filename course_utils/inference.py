@@ -45,11 +45,6 @@ def compiled_for(model: keras.Model, key: Hashable, build: Callable[[], Callable
     return per_model[key]
 
 
-def _check_output(output: str) -> None:
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
-
-
 def _answer(net: Callable, x: tf.Tensor, output: str) -> Any:
     """``output`` of ``net`` (the scores model, or the model itself for ``"outputs"``) on ``x``."""
     out = net(x, training=False)
@@ -95,7 +90,8 @@ def forward(model: keras.Model, x: np.ndarray, output: str = "probabilities", co
     cached ``tf.function`` per model, output and image shape; ``False`` calls the model eagerly.
     Usage: ``labels = forward(cnn, x_test, output="labels")``.
     """
-    _check_output(output)
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size}")
     x = np.asarray(x, dtype=np.float32)

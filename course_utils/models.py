@@ -15,18 +15,10 @@ import keras
 import numpy as np
 from keras import layers
 
-from course_utils.manifest import load_weights, metric, read_json
+from course_utils.manifest import load_weights, read_json
 
 FASHION_CNN_FILE = "fashion_cnn.weights.h5"   # in course_utils/shipped/, hash in its manifest.json
 FASHION_CNN_HISTORY_FILE = "fashion_cnn.history.json"   # its training history and lesson 05's comparison
-
-
-def fashion_cnn_test_accuracy() -> float:
-    """Test accuracy of the shipped lesson 05 CNN, as measured when it was made (in the manifest).
-
-    Usage: ``print(fashion_cnn_test_accuracy())  # 0.9258``.
-    """
-    return metric(FASHION_CNN_FILE, "test_accuracy")
 
 
 def fashion_cnn_history() -> dict:

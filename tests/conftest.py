@@ -11,10 +11,12 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
 import pytest
+from sklearn.datasets import load_digits
 
 SLOW = {
     "tests/test_packaging.py::test_wheel_installs_a_working_package": 40,   # a wheel in a fresh venv
@@ -41,3 +43,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _checks_not_strict(monkeypatch):
     """Unit tests feed checks wrong answers on purpose: `make test`'s strict mode is for notebooks."""
     monkeypatch.delenv("COURSE_CHECKS_STRICT", raising=False)
+
+
+@pytest.fixture(scope="session")
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 1,797 handwritten 8x8 digits as images ``(N, 8, 8, 1)`` in [0, 1] and int32 labels:
+    a small real dataset on which the attack and training tests train a model in seconds."""
+    bunch = load_digits()
+    return (bunch.images / 16.0).astype(np.float32)[..., None], bunch.target.astype(np.int32)

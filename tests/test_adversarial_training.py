@@ -19,7 +19,6 @@ import tensorflow as tf
 from course_utils import attacks, models
 from course_utils.adversarial_training import AdversarialTrainer, RobustnessMonitor
 from course_utils.attacks import attack_loss, margin, pgd_accuracy, pgd_graph, project, random_start
-from course_utils.data import load_digits
 from course_utils.exercises import lesson09
 from course_utils.inference import accuracy
 from course_utils.models import logits_model, scores_model
@@ -44,12 +43,6 @@ def small_cnn() -> keras.Model:
     x = keras.layers.Dense(32, activation="relu")(keras.layers.Flatten()(x))
     logits = keras.layers.Dense(10, name="logits")(x)
     return keras.Model(inputs, keras.layers.Activation("softmax")(logits))
-
-
-@pytest.fixture(scope="module")
-def digits():
-    images, labels = load_digits()
-    return (images / 16.0).astype(np.float32)[..., None], labels.astype(np.int32)
 
 
 @pytest.fixture(scope="module")

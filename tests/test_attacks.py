@@ -30,7 +30,6 @@ from course_utils.attacks import (
     robust_accuracy,
     to_tanh_space,
 )
-from course_utils.data import load_digits
 from course_utils.exercises.lesson09 import fgsm_step, from_tanh_space, project
 from course_utils.inference import forward
 
@@ -52,11 +51,10 @@ def linear_model(w: np.ndarray, b: np.ndarray, shape: tuple[int, ...] = (4, 4, 1
 
 
 @pytest.fixture(scope="module")
-def digits_mlp():
+def digits_mlp(digits):
     """A small MLP trained for a few seconds on 8x8 digits (about 90 % test accuracy), and test data."""
     keras.utils.set_random_seed(0)
-    images, labels = load_digits()
-    x, y = (images / 16.0).astype(np.float32)[..., None], labels
+    x, y = digits
     inputs = keras.Input((8, 8, 1))
     hidden = keras.layers.Dense(32, activation="relu")(keras.layers.Flatten()(inputs))
     logits = keras.layers.Dense(10, name="logits")(hidden)

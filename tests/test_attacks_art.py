@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from course_utils.attacks import fgsm, pgd
-from course_utils.data import load_digits
 from course_utils.models import logits_model
 
 with warnings.catch_warnings():  # ART warns that PyTorch is absent (its certification modules)
@@ -28,11 +27,10 @@ ATOL = 1e-5  # float32 rounding; a sign flip would show as a difference of 2 * e
 
 
 @pytest.fixture(scope="module")
-def setting():
+def setting(digits):
     """A small convnet (conv-relu-pool-dense, a "logits" layer), its ART wrapper, and 60 test digits."""
     keras.utils.set_random_seed(0)
-    images, labels = load_digits()
-    x, y = (images / 16.0).astype(np.float32)[..., None], labels.astype(np.int32)
+    x, y = digits
     inputs = keras.Input((8, 8, 1))
     h = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
     h = keras.layers.MaxPooling2D()(h)

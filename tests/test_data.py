@@ -92,10 +92,6 @@ def test_missing_everywhere_says_what_to_install(tmp_path, monkeypatch):
     assert "not found offline" in data.fashion_mnist_source()
 
 
-def test_load_digits():
-    images, labels = data.load_digits()
-    assert images.shape == (1797, 8, 8) and labels.shape == (1797,)
-    assert images.max() == 16 and set(labels.tolist()) == set(range(10))
 
 
 @pytest.mark.parametrize("name", list(data.PHOTOS))

@@ -19,17 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from course_utils import checks
 from course_utils.augmentation import deck_augmentation, rotation_factor, shear_slope
-from course_utils.checks import (
-    Case,
-    CheckResult,
-    array_problem,
-    as_float_array,
-    close,
-    first_fault,
-    one_number,
-    run_check,
-)
+from course_utils.checks import Case, CheckResult, run_check
 
 TOL = {"rtol": 1e-6, "atol": 1e-9}   # this lesson's answers are exact formulas
 
@@ -51,14 +43,14 @@ def shift_image(image: np.ndarray, dx: int, dy: int, fill_value: float = 0.0) ->
 
 
 def _factor_problem(out: Any, degrees: float) -> str | None:
-    out = one_number(out)
-    problem = array_problem(out, ())
+    out = checks.one_number(out)
+    problem = checks.array_problem(out, ())
     if problem is not None:
         return f"{problem}: return one number, the fraction of a full turn"
-    got = as_float_array(out)
-    if close(got, degrees / 360, **TOL):
+    got = checks.as_float_array(out)
+    if checks.close(got, degrees / 360, **TOL):
         return None
-    fault = first_fault(got, [
+    fault = checks.first_fault(got, [
         (degrees, "returned the degrees unchanged: RandomRotation takes a fraction of a full turn"),
         (math.radians(degrees), "returned radians: RandomRotation takes a fraction of a full turn (degrees / 360)"),
         (degrees / 180, ("divided by 180 (or doubled the range): a full turn is 360 degrees, and the "
@@ -81,13 +73,13 @@ def check_rotation_factor(fn: Callable) -> CheckResult:
 
 def _shift_problem(out: Any, image: np.ndarray, dx: int, dy: int) -> str | None:
     expected = shift_image(image, dx, dy)
-    problem = array_problem(out, image.shape)
+    problem = checks.array_problem(out, image.shape)
     if problem is not None:
         return f"{problem}: return an image of the input's shape"
-    got = as_float_array(out)
-    if close(got, expected, **TOL):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected, **TOL):
         return None
-    fault = first_fault(got, [
+    fault = checks.first_fault(got, [
         (np.roll(image, (dy, dx), axis=(0, 1)), "wrapped around (np.roll): pixels coming in must be 0"),
         (shift_image(image, dy, dx), "swapped dx and dy: dx moves along the columns (axis 1)"),
         (shift_image(image, -dx, -dy), "moved the wrong way: positive dx moves the content right, dy down"),
@@ -175,7 +167,7 @@ def _deck_problem(out: Any, fill_mode: str) -> str | None:
              "horizontal_flip": "RandomFlip"}
     if missing:
         return "missing: " + ", ".join(dict.fromkeys(names[m] for m in missing))
-    problem = array_problem(got, expected.shape)
+    problem = checks.array_problem(got, expected.shape)
     if problem is not None:
         return problem
     rotation = got[1]

@@ -1,9 +1,9 @@
 """Checkers for lesson 08 (visualizing ConvNets): Grad-CAM's weights and combination, and the
 small-norm clipping regulariser of class-model visualisation.
 
-The NumPy references are here (``grad_cam_weights``, ``grad_cam_combine``, ``clip_small_norm``);
-:func:`course_utils.explain.grad_cam` and :func:`course_utils.explain.class_model_visualization`
-use them. Each validator recognises the usual mistakes and names them.
+The references are the NumPy pieces of ``course_utils.explain`` (``grad_cam_weights``,
+``grad_cam_combine``, ``clip_small_norm``), which :func:`~course_utils.explain.grad_cam` and
+:func:`~course_utils.explain.class_model_visualization` use. Each validator recognises the usual mistakes and names them.
 
 Usage::
 
@@ -18,57 +18,21 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import (
-    Case,
-    CheckResult,
-    array_problem,
-    as_float_array,
-    close,
-    first_fault,
-    run_check,
-)
-
-
-def grad_cam_weights(grads: np.ndarray) -> np.ndarray:
-    """Grad-CAM's ``alpha_k = mean_ij d score / dA^k_ij``: ``(h, w, k)`` -> ``(k,)``.
-
-    Usage: ``alphas = grad_cam_weights(grads)`` (lesson 08).
-    """
-    return np.asarray(grads).mean(axis=(-3, -2))
-
-
-def grad_cam_combine(activations: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Grad-CAM's ``ReLU(sum_k alpha_k A^k)``: ``(h, w, k)`` and ``(k,)`` -> ``(h, w)``.
-
-    Usage: ``raw = grad_cam_combine(acts, grad_cam_weights(grads))`` (lesson 08).
-    """
-    return np.maximum(np.einsum("...ijk,...k->...ij", np.asarray(activations), np.asarray(alphas)), 0.0)
-
-
-def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
-    """Yosinski et al. (2015) regulariser: zero the pixels whose norm is below a percentile.
-
-    The norm of a pixel is the L2 norm of its channels (last axis); the threshold is the
-    ``percentile`` percentile of those norms over ``(H, W)``, one threshold per image for a batch
-    ``(..., H, W, C)``. A pixel is zeroed as a whole (all its channels); the input is not changed.
-    Usage: ``image = clip_small_norm(image, 20)   # the weakest 20 % of the pixels go to zero`` (lesson 08).
-    """
-    image = np.asarray(image)
-    norms = np.linalg.norm(image, axis=-1)
-    threshold = np.percentile(norms, percentile, axis=(-2, -1), keepdims=True)
-    return np.where((norms < threshold)[..., None], 0, image).astype(image.dtype)
+from course_utils import checks
+from course_utils.checks import Case, CheckResult, run_check
+from course_utils.explain import clip_small_norm, grad_cam_combine, grad_cam_weights
 
 
 def _weights_problem(out: Any, grads: np.ndarray) -> str | None:
     h, w, k = grads.shape
     expected = grad_cam_weights(grads)
-    problem = array_problem(out, (k,))
+    problem = checks.array_problem(out, (k,))
     if problem is not None:
         return f"{problem}: one weight per channel k, the mean over the spatial axes i, j (axes 0 and 1)"
-    got = as_float_array(out)
-    if close(got, expected):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected):
         return None
-    return first_fault(got, [
+    return checks.first_fault(got, [
         (grads.sum(axis=(0, 1)), f"summed the gradients: divide by h*w = {h * w} (a mean, not a sum)"),
         (np.abs(grads).mean(axis=(0, 1)), ("averaged |gradient|: keep the sign, a negative alpha_k "
                                            "says channel k speaks against the class")),
@@ -79,14 +43,14 @@ def _weights_problem(out: Any, grads: np.ndarray) -> str | None:
 
 def _combine_problem(out: Any, activations: np.ndarray, alphas: np.ndarray) -> str | None:
     expected = grad_cam_combine(activations, alphas)
-    problem = array_problem(out, expected.shape)
+    problem = checks.array_problem(out, expected.shape)
     if problem is not None:
         return f"{problem}: one value per position (i, j), the weighted sum over the channels k"
-    got = as_float_array(out)
-    if close(got, expected):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected):
         return None
     weighted = activations @ alphas
-    return first_fault(got, [
+    return checks.first_fault(got, [
         (weighted, "negative values: apply the ReLU to the weighted sum"),
         (np.abs(weighted), ("took |sum|: regions that speak against the class must become 0, "
                             "not positive (ReLU, not abs)")),
@@ -101,11 +65,11 @@ def _combine_problem(out: Any, activations: np.ndarray, alphas: np.ndarray) -> s
 
 def _clip_problem(out: Any, image: np.ndarray, percentile: float) -> str | None:
     expected = clip_small_norm(image, percentile)
-    problem = array_problem(out, image.shape)
+    problem = checks.array_problem(out, image.shape)
     if problem is not None:
         return f"{problem}: return an image of the input's shape"
-    got = as_float_array(out)
-    if close(got, expected):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected):
         return None
     zero = np.all(got == 0, axis=-1)
     partly = np.any((got == 0) & (image != 0), axis=-1) & ~zero
