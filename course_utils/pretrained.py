@@ -27,6 +27,7 @@ from keras.applications.imagenet_utils import decode_predictions as keras_decode
 from PIL import Image
 
 from course_utils.data import sample_photo
+from course_utils.inference import forward
 from course_utils.paths import cache_dir, keras_home, sha256_of
 from course_utils.torch_weights import read_state_dict
 
@@ -247,7 +248,7 @@ def predict_photo(name_or_array: str | np.ndarray, top: int = 5, model=None) -> 
     """
     image = sample_photo(name_or_array) if isinstance(name_or_array, str) else name_or_array
     model = model or imagenet_model()
-    probs = model.predict(preprocess(image)[None], verbose=0)
+    probs = forward(model, preprocess(image)[None], "outputs")
     return decode_predictions(probs, top=top)[0]
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from course_utils.inference import forward
 from course_utils.paths import cache_dir
 
 FEATURES_DIR = "features"   # under paths.cache_dir()
@@ -143,7 +144,7 @@ def extract_features(model, images: np.ndarray, path: str | Path, batch_size: in
         features = np.load(path, allow_pickle=False)
         if len(features) == len(images):
             return features
-    features = np.asarray(model.predict(images, batch_size=batch_size, verbose=0), dtype=np.float32)
+    features = forward(model, images, "outputs", batch_size=batch_size)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, features, allow_pickle=False)
     return features

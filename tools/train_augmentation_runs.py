@@ -25,15 +25,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 import shipping
 
 from course_utils import augmentation as aug
 from course_utils import manifest
 from course_utils.inference import accuracy
 from course_utils.paths import shipped_path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MADE_BY = "tools/train_augmentation_runs.py"
 
