@@ -140,16 +140,30 @@ def subset(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0) -> tuple
 
     Usage: ``x_small, y_small = subset(x_train, y_train, per_class=100)``.
     """
-    y = np.asarray(y)
+    order = nested_subsets(y, (per_class,), seed)[per_class]
+    return x[order], np.asarray(y)[order]
+
+
+def nested_subsets(labels: np.ndarray, sizes: tuple[int, ...], seed: int = 0) -> dict[int, np.ndarray]:
+    """Class-balanced training sets, ``n`` examples per class for each ``n`` in ``sizes``, each inside
+    the next one (the same seed adds examples rather than drawing a new set: a learning curve).
+    :func:`subset` is the one-size case (lesson 06's learning curves use several).
+
+    Usage: ``sets = nested_subsets(y_train, (1, 5, 20), seed=0); x_train[sets[5]]``.
+    """
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"sizes must be examples per class >= 1, got {sizes}")
+    labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
-    picks = []
-    for label in np.unique(y):
-        where = np.flatnonzero(y == label)
-        if per_class > len(where):
-            raise ValueError(f"class {label} has only {len(where)} examples, asked for {per_class}")
-        picks.append(rng.choice(where, size=per_class, replace=False))
-    order = rng.permutation(np.concatenate(picks))
-    return x[order], y[order]
+    largest = max(sizes)
+    order = {}
+    for label in np.unique(labels):
+        where = np.flatnonzero(labels == label)
+        if largest > len(where):
+            raise ValueError(f"class {label} has only {len(where)} examples, asked for {largest}")
+        order[label] = rng.choice(where, size=largest, replace=False)
+    return {n: rng.permutation(np.concatenate([picks[:n] for picks in order.values()])) for n in sizes}
+
 
 
 @dataclass(frozen=True)

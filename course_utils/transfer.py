@@ -158,27 +158,6 @@ def cached_features(model, images: np.ndarray, batch_size: int = 64) -> np.ndarr
     return extract_features(model, images, feature_cache_path(model, images), batch_size=batch_size)
 
 
-def nested_subsets(labels: np.ndarray, sizes: tuple[int, ...], seed: int = 0) -> dict[int, np.ndarray]:
-    """Class-balanced training sets, ``n`` examples per class for each ``n`` in ``sizes``, each inside
-    the next one (the same seed adds examples rather than drawing a new set: a learning curve).
-    Not :func:`course_utils.data.subset`, which draws one set; with a single size the two draw the same.
-
-    Usage: ``sets = nested_subsets(y_train, (1, 5, 20), seed=0); x_train[sets[5]]``.
-    """
-    if not sizes or min(sizes) < 1:
-        raise ValueError(f"sizes must be examples per class >= 1, got {sizes}")
-    labels = np.asarray(labels)
-    rng = np.random.default_rng(seed)
-    largest = max(sizes)
-    order = {}
-    for label in np.unique(labels):
-        where = np.flatnonzero(labels == label)
-        if largest > len(where):
-            raise ValueError(f"class {label} has only {len(where)} examples, asked for {largest}")
-        order[label] = rng.choice(where, size=largest, replace=False)
-    return {n: rng.permutation(np.concatenate([picks[:n] for picks in order.values()])) for n in sizes}
-
-
 def fit_steps(model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int = 32,
               learning_rate: float = 1e-3, seed: int = 0, callbacks=None):
     """Train ``model`` (softmax output) for exactly ``steps`` Adam steps on batches drawn with

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import transfer
+from course_utils import data, transfer
 from course_utils.data import read_photo, subset
 from course_utils.inference import accuracy
 
@@ -120,22 +120,22 @@ def test_extract_features_saves_reads_back_and_never_unpickles(tmp_path, monkeyp
 
 def test_nested_subsets_are_balanced_and_nested():
     labels = np.repeat(np.arange(4), 30)
-    sets = transfer.nested_subsets(labels, (1, 5, 20), seed=3)
+    sets = data.nested_subsets(labels, (1, 5, 20), seed=3)
     for n, idx in sets.items():
         assert len(set(idx)) == 4 * n and np.all(np.bincount(labels[idx]) == n)
     assert set(sets[1]) <= set(sets[5]) <= set(sets[20])
-    assert not np.array_equal(sets[20], transfer.nested_subsets(labels, (1, 5, 20), seed=4)[20])
+    assert not np.array_equal(sets[20], data.nested_subsets(labels, (1, 5, 20), seed=4)[20])
     with pytest.raises(ValueError, match="only 30"):
-        transfer.nested_subsets(labels, (31,))
+        data.nested_subsets(labels, (31,))
     with pytest.raises(ValueError, match="sizes"):
-        transfer.nested_subsets(labels, (0, 5))
+        data.nested_subsets(labels, (0, 5))
 
 
 def test_nested_subsets_golden_and_one_size_draws_as_data_subset():
     labels = GOLDEN["labels"]
-    for n, idx in transfer.nested_subsets(labels, (1, 4, 9), seed=2).items():
+    for n, idx in data.nested_subsets(labels, (1, 4, 9), seed=2).items():
         np.testing.assert_array_equal(idx, GOLDEN[f"nested_{n}"])
-    one = transfer.nested_subsets(labels, (7,), seed=5)[7]
+    one = data.nested_subsets(labels, (7,), seed=5)[7]
     np.testing.assert_array_equal(one, subset(np.arange(len(labels)), labels, per_class=7, seed=5)[0])
 
 
