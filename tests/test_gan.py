@@ -1,7 +1,8 @@
 """course_utils.gan: the GAN losses against closed forms and Keras' binary cross-entropy, the
-builders' shapes, one train_step, interpolation, the sample-grid callback and one-line errors; the
-TF tutorial baseline of tools/compare_dcgan.py; golden outputs of the code before issue 21's rewrite
-(tests/golden/generative_gan.npz, computed by the old module on the same inputs)."""
+builders' shapes and parameter counts, one train_step, interpolation, the sample-grid callback and
+one-line errors; the TF tutorial baseline of tools/compare_dcgan.py (parameter counts by hand);
+golden outputs of the code before issue 21's rewrite (tests/golden/generative_gan.npz, computed by the
+old module on the same inputs)."""
 
 from __future__ import annotations
 
@@ -64,18 +65,31 @@ def test_non_saturating_gradient_stays_near_minus_one_where_d_rejects_the_sample
     assert float(tape.gradient(ns, logit)[0]) == pytest.approx(-(1 - d), rel=1e-4)
 
 
-def test_builders_give_the_documented_shapes():
-    z = np.zeros((2, gan.LATENT_DIM), "float32")
-    for g in (gan.build_generator(), compare_dcgan.build_tf_tutorial_generator()):
-        out = np.asarray(g(z))
-        assert out.shape == (2, 28, 28, 1) and np.abs(out).max() <= 1.0
-    for d in (gan.build_discriminator(), compare_dcgan.build_tf_tutorial_discriminator()):
-        assert np.asarray(d(np.zeros((3, 28, 28, 1), "float32"))).shape == (3, 1)
+def test_builders_give_the_documented_shapes_and_parameter_counts():
+    g, d = gan.build_generator(), gan.build_discriminator()
+    z = np.random.default_rng(0).normal(size=(2, gan.LATENT_DIM)).astype("float32")
+    out = np.asarray(g(z))
+    assert out.shape == (2, 28, 28, 1) and np.abs(out).max() <= 1.0 and np.ptp(out) > 0
+    assert np.asarray(d(np.zeros((3, 28, 28, 1), "float32"))).shape == (3, 1)
+    # generator: Dense 100 -> 7x7x64 without bias (313,600) + its batch norm (4 x 3,136 = 12,544),
+    # 4x4 ConvT 64 -> 32 without bias (32,768) + batch norm (128), 4x4 ConvT 32 -> 1 with bias (513)
+    assert g.count_params() == 313_600 + 12_544 + 32_768 + 128 + 513 == 359_553
+    # discriminator: 4x4 Conv 1 -> 32 with bias (544), 4x4 Conv 32 -> 64 without bias (32,768) + batch
+    # norm (256), Dense 7x7x64 -> 1 with bias (3,137)
+    assert d.count_params() == 544 + 32_768 + 256 + 3_137 == 36_705
 
 
 def test_tf_tutorial_baseline_follows_the_published_settings():
     g, d = compare_dcgan.build_tf_tutorial_generator(), compare_dcgan.build_tf_tutorial_discriminator()
-    assert (g.count_params(), d.count_params()) == (2_330_944, 212_865)    # the tutorial's summaries
+    assert np.asarray(g(np.zeros((2, 100), "float32"))).shape == (2, 28, 28, 1)
+    assert np.asarray(d(np.zeros((3, 28, 28, 1), "float32"))).shape == (3, 1)
+    # the tutorial's generator: Dense 100 -> 7x7x256 without bias (1,254,400) + batch norm (4 x 12,544
+    # = 50,176); 5x5 ConvT 256 -> 128 (819,200), 128 -> 64 (204,800), 64 -> 1 (1,600), all without
+    # bias, the first two with batch norm (512 + 256)
+    assert g.count_params() == 1_254_400 + 50_176 + 819_200 + 204_800 + 1_600 + 512 + 256 == 2_330_944
+    # its discriminator: 5x5 Conv 1 -> 64 (1,664) and 64 -> 128 (204,928) with biases, Dense 7x7x128 -> 1
+    # with bias (6,273)
+    assert d.count_params() == 1_664 + 204_928 + 6_273 == 212_865
     dense = next(lay for lay in g.layers if lay.__class__.__name__ == "Dense")
     assert dense.units == 7 * 7 * 256 and not dense.use_bias
     convt = [lay for lay in g.layers if lay.__class__.__name__ == "Conv2DTranspose"]
@@ -203,7 +217,10 @@ def test_sample_grid_callback_keeps_one_grid_per_epoch():
 def test_generate_is_reproducible_and_in_range():
     g = gan.build_generator(latent_dim=8, base=8)
     a, b = gan.generate(g, 5, seed=1), gan.generate(g, 5, seed=1)
-    assert a.shape == (5, 28, 28, 1) and np.array_equal(a, b) and np.abs(a).max() <= 1.0
+    assert np.array_equal(a, b) and np.abs(a).max() <= 1.0
+    z = np.random.default_rng(1).standard_normal((5, 8))      # the z that seed draws, through G in inference mode
+    np.testing.assert_allclose(a, np.asarray(g(z.astype("float32"), training=False)), atol=1e-6)
+    assert np.abs(gan.generate(g, 5, seed=2) - a).max() > 1e-4
     with pytest.raises(ValueError, match="positive integer"):
         gan.generate(g, 0)
 

@@ -1,5 +1,5 @@
-"""Lesson 11 (GANs): the checkers pass their references, keep the checker contract, and name the
-fault of each wrong implementation."""
+"""Lesson 11 (GANs): the WRONG table of faults each checker must name (run by
+tests/test_checker_contract.py, which also passes the references and keeps the contract)."""
 
 from __future__ import annotations
 

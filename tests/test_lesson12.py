@@ -1,5 +1,6 @@
-"""Lesson 12 (variational autoencoders): the checkers pass their references, keep the checker
-contract, and name the fault of each wrong implementation."""
+"""Lesson 12 (variational autoencoders): the WRONG table of faults each checker must name (run by
+tests/test_checker_contract.py, which also passes the references), and a stable ELBO written another
+way passes where the naive one fails."""
 
 from __future__ import annotations
 

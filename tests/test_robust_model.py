@@ -27,11 +27,17 @@ def subset():
 
 def test_same_convention_as_the_lesson05_cnn(robust, subset):
     assert tuple(robust.input_shape) == (None, 28, 28, 1)
-    assert robust.get_layer("logits").output.shape[-1] == 10
-    probs = robust.predict(subset[0][:8], verbose=0)
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
-    untrained = models.robust_fashion_cnn(weights=None, compile=False)
-    assert untrained.count_params() == robust.count_params() == models.build_fashion_cnn().count_params()
+    # the output is the softmax of the "logits" layer (not the logits, not a sigmoid)
+    x = subset[0][:8]
+    logits = models.logits_model(robust).predict(x, verbose=0)
+    assert logits.shape == (8, 10) and np.ptp(logits) > 1.0
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(robust.predict(x, verbose=0), softmax, rtol=1e-5, atol=1e-6)
+    # lesson 05's architecture by hand: 3x3 convolutions 1->16->32->64 without bias (144 + 4,608 +
+    # 18,432), a batch norm after each (4 x (16 + 32 + 64) = 448), 3x3x64 = 576 -> 128 dense without
+    # bias (73,728) and its batch norm (512), 128 -> 10 logits with bias (1,290): 99,162 in all
+    assert robust.count_params() == 144 + 4_608 + 18_432 + 448 + 73_728 + 512 + 1_290 == 99_162
 
 
 def test_manifest_entry_has_three_seeds_and_meets_the_targets():

@@ -105,7 +105,11 @@ def test_weights_round_trip_and_decoding(tiny, tmp_path):
                                atol=1e-6)                                 # bottom-left: (low, low)
     frames = vae.interpolate(model.decoder, [0.0, 0.0], [1.0, -1.0], steps=3)
     np.testing.assert_allclose(frames[1], vae.decode(model.decoder, [[0.5, -0.5]])[0], atol=1e-6)
-    assert vae.sample_prior(model.decoder, 5, seed=1).shape == (5, 28, 28, 1)
+    samples = vae.sample_prior(model.decoder, 5, seed=1)       # z ~ N(0, I) drawn with that seed, decoded
+    np.testing.assert_array_equal(samples, vae.sample_prior(model.decoder, 5, seed=1))
+    z = np.random.default_rng(1).standard_normal((5, 2))
+    np.testing.assert_allclose(samples, vae.decode(model.decoder, z), atol=1e-6)
+    assert np.abs(vae.sample_prior(model.decoder, 5, seed=2) - samples).max() > 1e-3
 
 
 def test_autoencoder_builder_shapes():

@@ -19,16 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from course_utils import checks
 from course_utils.attacks import to_tanh_space
-from course_utils.checks import (
-    Case,
-    CheckResult,
-    array_problem,
-    as_float_array,
-    close,
-    first_fault,
-    run_check,
-)
+from course_utils.checks import Case, CheckResult, run_check
 
 ATOL = 1e-6   # the validators' tolerance (with rtol 1e-5)
 
@@ -74,13 +67,13 @@ def from_tanh_space(w: np.ndarray) -> np.ndarray:
 
 def _fgsm_problem(out: Any, x: np.ndarray, grad: np.ndarray, eps: float) -> str | None:
     expected = fgsm_step(x, grad, eps)
-    problem = array_problem(out, x.shape)
+    problem = checks.array_problem(out, x.shape)
     if problem is not None:
         return f"{problem}: return the attacked images, the shape of x"
-    got = as_float_array(out)
-    if close(got, expected, atol=ATOL):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected, atol=ATOL):
         return None
-    return first_fault(got, [
+    return checks.first_fault(got, [
         (x + eps * np.sign(grad), "pixels outside [0, 1]: clip the result with np.clip(., 0, 1)"),
         (np.clip(x - eps * np.sign(grad), 0, 1), ("stepped down the gradient: FGSM ascends the loss of the "
                                                   "true label, x + eps * sign(grad)")),
@@ -93,16 +86,16 @@ def _fgsm_problem(out: Any, x: np.ndarray, grad: np.ndarray, eps: float) -> str 
 
 def _project_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float, norm: str) -> str | None:
     expected = project(x0, x_adv, eps, norm)
-    problem = array_problem(out, x_adv.shape)
+    problem = checks.array_problem(out, x_adv.shape)
     if problem is not None:
         return f"{problem}: return the projected images, the shape of x_adv"
-    got = as_float_array(out)
-    if close(got, expected, atol=ATOL):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected, atol=ATOL):
         return None
     delta = x_adv - x0
     box = np.clip(x_adv, 0, 1)
     if norm == "linf":
-        return first_fault(got, [
+        return checks.first_fault(got, [
             (np.clip(x_adv, x0 - eps, x0 + eps), "pixels outside [0, 1]: also clip to the box [0, 1]"),
             (box, "no projection onto the eps-ball: clip each pixel to [x0 - eps, x0 + eps]"),
             (np.clip(box, -eps, eps), "clipped the image itself to [-eps, eps]: clip x_adv - x0, around x0"),
@@ -111,7 +104,7 @@ def _project_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float, no
     box_delta = box - x0
     batch_norm = np.sqrt(np.sum(box_delta**2))
     ball_first = x0 + delta * np.minimum(1.0, eps / np.maximum(_per_example_l2(delta), 1e-12))
-    return first_fault(got, [
+    return checks.first_fault(got, [
         (x0 + box_delta * eps / np.maximum(_per_example_l2(box_delta), 1e-12),
          ("scaled every perturbation to norm eps: shrink only those longer than eps, "
           "by np.minimum(1, eps / norm)")),
@@ -124,18 +117,18 @@ def _project_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float, no
 
 
 def _tanh_problem(out: Any, x: np.ndarray) -> str | None:
-    problem = array_problem(out, x.shape)
+    problem = checks.array_problem(out, x.shape)
     if problem is not None:
-        if as_float_array(out) is not None and as_float_array(out).shape == x.shape:
+        if checks.as_float_array(out) is not None and checks.as_float_array(out).shape == x.shape:
             return (f"{problem}: pixels at 0 or 1 give arctanh(-1 or 1) = -inf or inf; clip 2x - 1 into "
                     "(-1 + 1e-6, 1 - 1e-6) first")
         return f"{problem}: return one w per pixel, the shape of x"
-    got = as_float_array(out)
+    got = checks.as_float_array(out)
     back = from_tanh_space(got)
     if np.allclose(back, x, atol=1e-4):
         return None
     inner = np.clip(2 * x - 1, -1 + 1e-6, 1 - 1e-6)
-    return first_fault(got, [
+    return checks.first_fault(got, [
         (np.arctanh(np.clip(x, 0, 1 - 1e-6)), "forgot to map [0, 1] onto [-1, 1]: arctanh(2x - 1)"),
         (2 * np.arctanh(inner), "that is the logit (the sigmoid's inverse), twice arctanh(2x - 1): drop the 2"),
         (np.arctanh(inner) / 2, "divided by 2: w = arctanh(2x - 1), so that (tanh(w) + 1) / 2 = x"),

@@ -18,16 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from course_utils import checks
 from course_utils.adversarial_training import FGSM_RS_ALPHA
-from course_utils.checks import (
-    Case,
-    CheckResult,
-    array_problem,
-    as_float_array,
-    close,
-    first_fault,
-    run_check,
-)
+from course_utils.checks import Case, CheckResult, run_check
 from course_utils.exercises.lesson09 import project
 
 ATOL = 1e-6   # the validators' tolerance (with rtol 1e-5)
@@ -84,13 +77,13 @@ def _box_and_ball(got: np.ndarray, x0: np.ndarray, eps: float) -> str | None:
 
 def _projection_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float) -> str | None:
     expected = linf_projection(x0, x_adv, eps)
-    problem = array_problem(out, x0.shape)
+    problem = checks.array_problem(out, x0.shape)
     if problem is not None:
         return f"{problem}: return an image of x0's shape"
-    got = as_float_array(out)
-    if close(got, expected, atol=ATOL):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected, atol=ATOL):
         return None
-    fault = first_fault(got, [
+    fault = checks.first_fault(got, [
         (np.clip(x_adv, x0 - eps, x0 + eps), "left [0, 1]: clip to the image box after the eps-ball"),
         (np.clip(x_adv, 0, 1), "only clipped to [0, 1]: clip to the eps-ball [x0 - eps, x0 + eps] too"),
         (np.clip(x_adv, -eps, eps), "clipped the image to [-eps, eps]: clip x_adv - x0 (or x_adv to x0 +- eps)"),
@@ -104,13 +97,13 @@ def _projection_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float)
 def _step_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, grad: np.ndarray, eps: float,
                   alpha: float) -> str | None:
     expected = pgd_ascent_step(x0, x_adv, grad, eps, alpha)
-    problem = array_problem(out, x0.shape)
+    problem = checks.array_problem(out, x0.shape)
     if problem is not None:
         return f"{problem}: return the new x_adv, of x0's shape"
-    got = as_float_array(out)
-    if close(got, expected, atol=ATOL):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected, atol=ATOL):
         return None
-    fault = first_fault(got, [
+    fault = checks.first_fault(got, [
         (linf_projection(x0, x_adv - alpha * np.sign(grad), eps),
          "descended the loss: the attack ASCENDS it, x_adv + alpha * sign(grad)"),
         (linf_projection(x0, x_adv + alpha * grad, eps), "stepped along grad: step along sign(grad) (L-inf)"),
@@ -127,14 +120,14 @@ def _step_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, grad: np.ndarray,
 
 def _fgsm_rs_problem(out: Any, x0: np.ndarray, delta0: np.ndarray, grad: np.ndarray, eps: float) -> str | None:
     expected = fgsm_rs_step(x0, delta0, grad, eps)
-    problem = array_problem(out, x0.shape)
+    problem = checks.array_problem(out, x0.shape)
     if problem is not None:
         return f"{problem}: return the adversarial image, of x0's shape"
-    got = as_float_array(out)
-    if close(got, expected, atol=ATOL):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected, atol=ATOL):
         return None
     step = np.sign(grad)
-    fault = first_fault(got, [
+    fault = checks.first_fault(got, [
         (fgsm_rs_step(x0, delta0, grad, eps, alpha=eps), "stepped by eps: Wong et al. step by alpha = 1.25 eps"),
         (fgsm_rs_step(x0, np.zeros_like(x0), grad, eps),
          ("every pixel on the ball's surface, x0 + eps sign(grad): forgot the random start (step from "

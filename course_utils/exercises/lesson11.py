@@ -20,16 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import (
-    Case,
-    CheckResult,
-    array_problem,
-    as_float_array,
-    close,
-    first_fault,
-    one_number,
-    run_check,
-)
+from course_utils import checks
+from course_utils.checks import Case, CheckResult, run_check
 from course_utils.gan import interpolate_latents, slerp
 
 
@@ -56,10 +48,10 @@ def _nonsaturating_generator_loss(fake_logits: Any) -> float:
 
 
 def _number_problem(out: Any) -> tuple[str | None, float]:
-    problem = array_problem(one_number(out), ())
+    problem = checks.array_problem(checks.one_number(out), ())
     if problem is not None:
         return f"{problem}: return one number, the mean loss over the batch", float("nan")
-    return None, float(as_float_array(out).reshape(()))
+    return None, float(checks.as_float_array(out).reshape(()))
 
 
 def _d_loss_problem(out: Any, real: np.ndarray, fake: np.ndarray) -> str | None:
@@ -67,7 +59,7 @@ def _d_loss_problem(out: Any, real: np.ndarray, fake: np.ndarray) -> str | None:
     if problem is not None:
         return problem
     expected = _discriminator_loss(real, fake)
-    if close(got, expected, 1e-6, 1e-8):
+    if checks.close(got, expected, 1e-6, 1e-8):
         return None
     sr, sf = _softplus(-real), _softplus(fake)
     faults = [
@@ -81,7 +73,7 @@ def _d_loss_problem(out: Any, real: np.ndarray, fake: np.ndarray) -> str | None:
         (float(np.mean(sf)), "only the fake term: add -log D(x) for the real images"),
         (np.mean(sr) - np.mean(_softplus(-fake)), "the fake term is -log(1 - D(G(z))) = softplus(fake_logit)"),
     ]
-    fault = first_fault(got, faults, 1e-6, 1e-8)
+    fault = checks.first_fault(got, faults, 1e-6, 1e-8)
     return fault or f"wrong value {got:.6g}, expected {expected:.6g}: mean softplus(-real) + mean softplus(fake)"
 
 
@@ -90,7 +82,7 @@ def _g_loss_problem(out: Any, fake: np.ndarray) -> str | None:
     if problem is not None:
         return problem
     expected = _nonsaturating_generator_loss(fake)
-    if close(got, expected, 1e-6, 1e-8):
+    if checks.close(got, expected, 1e-6, 1e-8):
         return None
     faults = [
         (-np.mean(_softplus(fake)), ("that is the minimax loss log(1 - D(G(z))), which saturates: the "
@@ -100,17 +92,17 @@ def _g_loss_problem(out: Any, fake: np.ndarray) -> str | None:
         (-expected, "wrong sign: -log D(G(z)) is positive, softplus(-logit)"),
         (_softplus(-fake).sum(), "summed over the batch: take the mean"),
     ]
-    fault = first_fault(got, faults, 1e-6, 1e-8)
+    fault = checks.first_fault(got, faults, 1e-6, 1e-8)
     return fault or f"wrong value {got:.6g}, expected {expected:.6g}: mean softplus(-fake_logits)"
 
 
 def _slerp_problem(out: Any, z0: np.ndarray, z1: np.ndarray, steps: int) -> str | None:
     expected = slerp(z0, z1, steps)
-    problem = array_problem(out, expected.shape)
+    problem = checks.array_problem(out, expected.shape)
     if problem is not None:
         return f"{problem}: return one latent vector per step, shape (steps, d)"
-    got = as_float_array(out)
-    if close(got, expected, 1e-4, 1e-5):
+    got = checks.as_float_array(out)
+    if checks.close(got, expected, 1e-4, 1e-5):
         return None
     t = np.linspace(0, 1, steps)[:, None]
     omega = np.arccos(np.clip(z0 @ z1 / (np.linalg.norm(z0) * np.linalg.norm(z1)), -1, 1))
@@ -122,7 +114,7 @@ def _slerp_problem(out: Any, z0: np.ndarray, z1: np.ndarray, steps: int) -> str 
         (np.cos((1 - t) * omega) * z0 + np.cos(t * omega) * z1,
          "used cosines: the weights are sin((1 - t) omega) / sin(omega) and sin(t omega) / sin(omega)"),
     ]
-    fault = first_fault(got, faults, 1e-4, 1e-5)
+    fault = checks.first_fault(got, faults, 1e-4, 1e-5)
     if fault:
         return fault
     if not np.allclose(got[0], z0, atol=1e-5) or not np.allclose(got[-1], z1, atol=1e-5):

@@ -17,15 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import (
-    Case,
-    CheckResult,
-    array_problem,
-    as_float_array,
-    close,
-    first_fault,
-    run_check,
-)
+from course_utils import checks
+from course_utils.checks import Case, CheckResult, run_check
 from course_utils.vae import bernoulli_log_likelihood, elbo, gaussian_kl, reparameterize
 
 RTOL, ATOL = 1e-6, 1e-8       # a correct float64 answer is this close to the reference
@@ -37,14 +30,14 @@ def _gaussian(rng: np.random.Generator, n: int, d: int, scale: float = 1.0) -> t
 
 
 def _reparameterize_problem(out: Any, mu: np.ndarray, log_var: np.ndarray, eps: np.ndarray) -> str | None:
-    problem = array_problem(out, mu.shape)
+    problem = checks.array_problem(out, mu.shape)
     if problem is not None:
         return f"{problem}: return z with mu's shape"
-    got = as_float_array(out)
-    if close(got, reparameterize(mu, log_var, eps), RTOL, ATOL):
+    got = checks.as_float_array(out)
+    if checks.close(got, reparameterize(mu, log_var, eps), RTOL, ATOL):
         return None
     sigma = np.exp(0.5 * log_var)
-    fault = first_fault(got, [
+    fault = checks.first_fault(got, [
         (mu + np.exp(log_var) * eps,
          "scaled eps by the variance exp(log_var): scale by the standard deviation exp(log_var / 2)"),
         (mu + log_var * eps, "scaled eps by log_var itself: sigma = exp(log_var / 2)"),
@@ -60,18 +53,18 @@ def _reparameterize_problem(out: Any, mu: np.ndarray, log_var: np.ndarray, eps: 
 
 def _kl_problem(out: Any, mu: np.ndarray, log_var: np.ndarray) -> str | None:
     expected = gaussian_kl(mu, log_var)
-    got = as_float_array(out)
+    got = checks.as_float_array(out)
     if got is not None and got.shape == mu.shape:
         return "returned one value per latent dimension: sum over the dimensions (axis=1), one KL per image"
     if got is not None and got.size == 1 and len(mu) > 1:
         return "returned one number: keep one KL per image (sum over axis=1 only, no mean over the batch)"
-    problem = array_problem(out, expected.shape)
+    problem = checks.array_problem(out, expected.shape)
     if problem is not None:
         return f"{problem}: one KL per image"
-    if close(got, expected, RTOL, ATOL):
+    if checks.close(got, expected, RTOL, ATOL):
         return None
     d = mu.shape[1]
-    fault = first_fault(got, [
+    fault = checks.first_fault(got, [
         (-expected, "wrong sign: KL >= 0, it is -1/2 sum(1 + log_var - mu^2 - exp(log_var))"),
         (2 * expected, "missing the factor 1/2"),
         (expected / d, "averaged over the latent dimensions: sum over them"),
@@ -91,17 +84,17 @@ def _kl_problem(out: Any, mu: np.ndarray, log_var: np.ndarray) -> str | None:
 
 def _elbo_problem(out: Any, x: np.ndarray, logits: np.ndarray, mu: np.ndarray, log_var: np.ndarray) -> str | None:
     expected = elbo(x, logits, mu, log_var)
-    got = as_float_array(out)
+    got = checks.as_float_array(out)
     if got is not None and got.size == 1 and len(x) > 1:
         return "returned one number: return the ELBO of each image (no mean over the batch)"
-    problem = array_problem(out, expected.shape)
+    problem = checks.array_problem(out, expected.shape)
     if problem is not None:
         return f"{problem}: one ELBO per image"
-    if close(got, expected, 1e-6, 1e-6):
+    if checks.close(got, expected, 1e-6, 1e-6):
         return None
     log_lik, kl = bernoulli_log_likelihood(x, logits), gaussian_kl(mu, log_var)
     n_pixels = x[0].size
-    fault = first_fault(got, [
+    fault = checks.first_fault(got, [
         (-expected, "returned the negative ELBO (the loss): the ELBO is log-likelihood minus KL, below 0 here"),
         (log_lik + kl, "added the KL: the ELBO subtracts it"),
         (log_lik, "forgot the KL term"),
