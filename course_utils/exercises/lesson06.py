@@ -14,6 +14,7 @@ Usage::
 
 from __future__ import annotations
 
+import pickle
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -108,8 +109,6 @@ def check_frozen_base_with_head(fn: Callable) -> CheckResult:
 
 def _cache_probe(fn: Callable) -> Callable:
     def probe(seed: int, n: int) -> dict[str, Any]:
-        import pickle
-
         base, x = _tiny_base(seed), _images(seed, n)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "features.npy"
