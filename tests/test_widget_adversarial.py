@@ -4,7 +4,6 @@ line. Driven through the real child widgets."""
 
 from __future__ import annotations
 
-import datetime
 import io
 
 import keras
@@ -78,6 +77,7 @@ def test_photo_upload_attacks_an_image_and_rejects_a_non_image():
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
     from PIL import Image
+    from test_widgets import pick_file
 
     from course_utils.data import sample_photo
     from course_utils.pretrained import imagenet_model
@@ -89,11 +89,9 @@ def test_photo_upload_attacks_an_image_and_rejects_a_non_image():
     picture = next(c for c in box.children if isinstance(c, widgets.Image))
     buffer = io.BytesIO()
     Image.fromarray(sample_photo("coffee")).save(buffer, format="JPEG")
-    item = {"name": "coffee.jpg", "type": "image/jpeg", "size": buffer.tell(), "last_modified": datetime.datetime(2026, 1, 1),
-            "content": memoryview(buffer.getvalue())}
-    upload.value = (item,)
+    pick_file(upload, "coffee.jpg", buffer.getvalue())     # as ipywidgets 8 or Colab's 7.7.1 would
     assert "coffee.jpg: eps = 0.007" in status.value and "espresso" in status.value
     assert picture.value[:4] == b"\x89PNG"
-    upload.value = (item | {"name": "notes.txt", "content": memoryview(b"not an image")},)
+    pick_file(upload, "notes.txt", b"not an image")
     assert "Could not attack 'notes.txt'" in status.value and picture.value == b""
     plt.close("all")

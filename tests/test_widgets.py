@@ -139,3 +139,63 @@ def test_show_maps_says_when_a_map_is_empty():
     fig, message = show_maps(model, np.zeros((224, 224, 3), "float32"), 1, patch=112, stride=112)
     assert "zero everywhere" in message and len(fig.axes) >= 4
     plt.close("all")
+
+
+# ----------------------------------------------------------------------------- photo upload (lesson 09)
+# ipywidgets 8 (the lock) and 7.7.1 (Colab's) hold an upload differently; `make test` runs these tests
+# under 8, `make test-colab` under 7.7.1, each pressing the real widget as its browser side does.
+V8_VALUE = ({"name": "a.png", "type": "image/png", "size": 3, "content": memoryview(b"abc")},
+            {"name": "b.jpg", "type": "image/jpeg", "size": 1, "content": memoryview(b"d")})
+V7_VALUE = {"a.png": {"metadata": {"name": "a.png", "type": "image/png", "size": 3}, "content": b"abc"},
+            "b.jpg": {"metadata": {"name": "b.jpg", "type": "image/jpeg", "size": 1}, "content": b"d"}}
+
+
+@pytest.mark.parametrize("value", [V8_VALUE, V7_VALUE], ids=["ipywidgets8", "ipywidgets7"])
+def test_uploaded_files_reads_both_ipywidgets_formats(value):
+    from course_utils.widgets.adversarial import uploaded_files
+
+    assert uploaded_files(value) == [("a.png", b"abc"), ("b.jpg", b"d")]
+    assert uploaded_files(type(value)()) == []
+
+
+def pick_file(upload, name: str, content: bytes) -> None:
+    """What the browser sends when a file is picked: 8.x sets ``value``; 7.x sends ``metadata``, ``data``
+    and a new ``_counter`` (read_only ``value`` follows from them)."""
+    import datetime
+
+    import ipywidgets as widgets
+
+    if int(widgets.__version__.split(".")[0]) >= 8:
+        upload.value = ({"name": name, "type": "image/jpeg", "size": len(content), "content": memoryview(content),
+                         "last_modified": datetime.datetime(2026, 1, 1)},)
+    else:
+        count = upload.get_state()["_counter"] + 1
+        upload.set_state({"metadata": [{"name": name, "type": "image/jpeg", "size": len(content),
+                                        "lastModified": 0}], "data": [memoryview(content)], "_counter": count})
+
+
+def test_photo_upload_callback_runs_under_the_installed_ipywidgets():
+    import io
+
+    import ipywidgets as widgets
+    import keras
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from course_utils.widgets.adversarial import photo_upload_widget
+
+    inputs = keras.Input((224, 224, 3))      # an ImageNet-shaped stand-in: 1,000 classes, [0, 1] RGB input
+    pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1000, activation="softmax", name="scores")(pooled))
+    box = photo_upload_widget(model, eps=0.01)
+    upload = next(c for c in box.children if isinstance(c, widgets.FileUpload))
+    status = next(c for c in box.children if isinstance(c, widgets.HTML))
+    picture = next(c for c in box.children if isinstance(c, widgets.Image))
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 48, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    pick_file(upload, "noise.jpg", buffer.getvalue())
+    assert status.value.startswith("<b>noise.jpg: eps = 0.01"), (widgets.__version__, status.value)
+    assert picture.value[:4] == b"\x89PNG"
+    pick_file(upload, "notes.txt", b"not an image")
+    assert "Could not attack 'notes.txt'" in status.value and picture.value == b"", status.value
+    plt.close("all")

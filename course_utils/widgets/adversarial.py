@@ -151,6 +151,18 @@ def fgsm_photo(model, image: np.ndarray, eps: float = 0.007, class_names: Sequen
     return fgsm_figure(model, x, label, eps, class_names)
 
 
+def uploaded_files(value) -> list[tuple[str, bytes]]:
+    """``[(name, content), ...]`` from a ``FileUpload.value`` of either ipywidgets version.
+
+    ipywidgets 8 gives a tuple of dicts with ``name`` and ``content``; 7.x (Colab's 7.7.1) a dict
+    ``{name: {"metadata": ..., "content": ...}}``.
+    Usage: ``uploaded_files(upload.value)`` in ``photo_upload_widget`` (lesson 09).
+    """
+    if isinstance(value, dict):
+        return [(str(name), bytes(item["content"])) for name, item in value.items()]
+    return [(str(item.get("name", "photo")), bytes(item["content"])) for item in value or ()]
+
+
 def photo_upload_widget(model, eps: float = 0.007):
     """An upload button (Jupyter and Colab): the photo you pick gets the FGSM figure at ``eps``.
 
@@ -168,16 +180,17 @@ def photo_upload_widget(model, eps: float = 0.007):
     picture = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
 
     def draw(_change=None) -> None:
-        if not upload.value:
+        files = uploaded_files(upload.value)
+        if not files:
             return
-        item = upload.value[0]
+        name, content = files[0]
         try:
-            image = np.asarray(Image.open(io.BytesIO(bytes(item["content"]))).convert("RGB"))
+            image = np.asarray(Image.open(io.BytesIO(content)).convert("RGB"))
             fig, message = fgsm_photo(model, image, eps)
         except Exception as exc:  # noqa: BLE001 - a demo never shows a traceback
-            status.value, picture.value = failure(f"attack {item.get('name', 'the file')!r}", exc), b""
+            status.value, picture.value = failure(f"attack {name!r}", exc), b""
             return
-        status.value, picture.value = f"<b>{item.get('name', 'photo')}: {message}</b>", figure_png(fig)
+        status.value, picture.value = f"<b>{name}: {message}</b>", figure_png(fig)
 
     upload.observe(draw, names="value")
     return widgets.VBox([upload, status, picture])
