@@ -36,9 +36,23 @@ def freeze_imports() -> int:
     try:
         for name in FRAMEWORKS:
             importlib.import_module(name)
+        exact_float32()
     finally:
         before = gc.get_freeze_count()
         gc.freeze()
         if collecting:
             gc.enable()
     return gc.get_freeze_count() - before
+
+
+def exact_float32() -> None:
+    """Float32 matrix products and convolutions in full float32 on every device: TensorFloat-32 off.
+
+    On Ampere and later NVIDIA GPUs TensorFlow rounds float32 inputs to TF32 (10 bits of mantissa)
+    by default, so the lessons' checks of NumPy code against Keras at ``rel_error < 1e-5`` would fail
+    there. On a CPU it changes nothing. :func:`freeze_imports` calls it, so every lesson does.
+    Usage: ``exact_float32()`` (called by ``freeze_imports``, the first line of every lesson).
+    """
+    import tensorflow as tf
+
+    tf.config.experimental.enable_tensor_float_32_execution(False)
