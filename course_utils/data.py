@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from course_utils.paths import keras_home, sha256_bytes
+from course_utils.paths import data_dir, keras_home, sha256_bytes
 
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -228,15 +228,44 @@ def sample_photo(name: str) -> np.ndarray:
     return np.ascontiguousarray(image[..., :3]).astype(np.uint8)
 
 
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+
+
+def photos_in_data() -> list[str]:
+    """The image files in the course's data folder (:func:`course_utils.paths.data_dir`), by name.
+
+    Usage: ``photos_in_data()`` (lessons 06, 08 and 09: your own photo).
+    """
+    folder = data_dir()
+    files = folder.iterdir() if folder.is_dir() else []
+    return sorted(p.name for p in files if p.suffix.lower() in PHOTO_SUFFIXES)
+
+
+def find_photo(name: str | Path) -> Path:
+    """A path that exists as given, else the photo called ``name`` (with or without its suffix)
+    in the data folder; a one-line ``ValueError`` listing what is there otherwise.
+
+    Usage: ``find_photo("my_cat")`` finds ``data/my_cat.jpg``.
+    """
+    path = Path(name).expanduser()
+    if path.is_file():
+        return path
+    found = [f for f in photos_in_data() if path.name in (f, Path(f).stem)]
+    if len(path.parts) == 1 and found:
+        return data_dir() / found[0]
+    there = ", ".join(photos_in_data()) or "no photo yet"
+    raise ValueError(f"cannot read {name}: no such file here nor in {data_dir()} ({there})")
+
+
 def read_photo(path: str | Path) -> np.ndarray:
-    """An image file as uint8 RGB ``(H, W, 3)``; a one-line ``ValueError`` if it cannot be read.
+    """An image file as uint8 RGB ``(H, W, 3)``, by path or by its name in the data folder
+    (:func:`find_photo`); a one-line ``ValueError`` if it is not there or cannot be read.
 
     Usage: ``image = read_photo("my_cat.jpg")`` (lesson 06 classifies your own photo).
     """
+    path = find_photo(path)
     try:
         with Image.open(path) as image:
             return np.asarray(image.convert("RGB"), dtype=np.uint8)
-    except FileNotFoundError:
-        raise ValueError(f"cannot read {path}: no such file") from None
     except (UnidentifiedImageError, OSError) as exc:
         raise ValueError(f"cannot read {path}: not an image file ({type(exc).__name__})") from None

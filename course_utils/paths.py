@@ -1,4 +1,5 @@
-"""Where things are: the Keras cache, the course's own cache, the shipped files; SHA-256 of a file.
+"""Where things are: the Keras cache, the course's own cache, the shipped files, the course's data
+folder (students' photos); SHA-256 of a file.
 
 Every other module asks this one, so a path or a checksum is computed in one place.
 
@@ -15,6 +16,7 @@ import os
 from pathlib import Path
 
 SHIPPED_DIR_NAME = "shipped"   # course_utils/shipped/: weight files, manifest.json, README.md
+DATA_DIR_ENV = "COURSE_DATA_DIR"   # another data folder than the clone's data/ (tests, a shared class folder)
 
 
 def keras_home() -> Path:
@@ -48,6 +50,15 @@ def repo_root() -> Path:
     Usage: ``repo_root() / "notebooks"``.
     """
     return package_dir().parent
+
+
+def data_dir() -> Path:
+    """The course's data folder, where a student drops a photo of their own (``data/README.md``):
+    ``$COURSE_DATA_DIR``, else ``data/`` of the clone (also on Colab and Binder, which clone it).
+
+    Usage: ``data_dir() / "my_cat.jpg"``.
+    """
+    return Path(os.environ.get(DATA_DIR_ENV) or repo_root() / "data").expanduser()
 
 
 def shipped_dir() -> Path:

@@ -8,6 +8,14 @@ into the permanent generation, which later collections skip. Objects made afterw
 collected as usual; objects alive at the call are never collected, so call it first, before the
 other ``course_utils`` imports (which import Keras themselves).
 
+It also quiets TensorFlow's start-up notices. TensorFlow 2.21 writes them to file descriptor 2
+through absl before absl's log is initialised and before it reads ``TF_CPP_MIN_LOG_LEVEL``, so
+the variable alone hides the CPU-feature line but not the "All log messages before
+absl::InitializeLog()" banner or the oneDNN notice (measured: both remain with the variable at 1,
+2 or 3, in a script and in a Jupyter kernel). The import therefore runs with descriptor 2 sent to a
+file, and the lines at or above the level of ``TF_CPP_MIN_LOG_LEVEL`` (2, warnings hidden, when
+unset) are written back to ``sys.stderr``, where the notebook shows them.
+
 Usage (a lesson's set-up cell)::
 
     from course_utils.startup import freeze_imports
@@ -18,12 +26,57 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
+import re
+import sys
+import tempfile
 
 FRAMEWORKS = ("tensorflow", "keras")
+LOG_LEVEL_ENV = "TF_CPP_MIN_LOG_LEVEL"
+ABSL_BANNER = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+SEVERITY = {"I": 0, "W": 1, "E": 2, "F": 3}   # absl's line prefix: I0000 00:00:... file.cc:12] text
+
+
+def filter_log(text: str, min_level: int) -> str:
+    """The lines of absl-formatted ``text`` at ``min_level`` or above (a message's continuation
+    lines go with it; the pre-initialisation banner goes when ``min_level`` > 0).
+
+    Usage: ``filter_log(captured, min_level=2)`` (lesson start-up, through :func:`freeze_imports`).
+    """
+    kept, keep = [], True
+    for line in text.splitlines(keepends=True):
+        if line.rstrip("\n") == ABSL_BANNER:
+            keep = min_level == 0
+        elif match := re.match(r"([IWEF])\d{4} \d\d:\d\d:\S+ +\d+ \S+:\d+\] ", line):
+            keep = SEVERITY[match.group(1)] >= min_level
+        if keep:
+            kept.append(line)
+    return "".join(kept)
+
+
+def quiet_import(name: str) -> None:
+    """Import ``name`` with descriptor 2 captured and written back through :func:`filter_log`.
+
+    Usage: ``quiet_import("tensorflow")`` (lesson start-up, through :func:`freeze_imports`).
+    """
+    os.environ.setdefault(LOG_LEVEL_ENV, "2")
+    level = int(os.environ[LOG_LEVEL_ENV]) if os.environ[LOG_LEVEL_ENV].isdigit() else 0
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            importlib.import_module(name)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            sys.stderr.write(filter_log(capture.read().decode(errors="replace"), level))
 
 
 def freeze_imports() -> int:
-    """Import TensorFlow and Keras with the collector paused, then ``gc.freeze()``; returns the objects frozen.
+    """Import TensorFlow and Keras quietly (:func:`quiet_import`) with the collector paused, then
+    ``gc.freeze()``; returns the objects frozen.
 
     Measured on 2 CPU cores (2026-12-07, three alternating pairs of runs of the same script: import
     the course, load lesson 05's CNN, build three more and run compiled forward passes): garbage
@@ -35,7 +88,7 @@ def freeze_imports() -> int:
     gc.disable()
     try:
         for name in FRAMEWORKS:
-            importlib.import_module(name)
+            quiet_import(name)
         exact_float32()
     finally:
         before = gc.get_freeze_count()
