@@ -287,15 +287,16 @@ class GAN(keras.Model):
         return super().fit(x, *args, **kwargs)
 
 
-def make_gan(seed: int = 0, run_eagerly: bool = False) -> GAN:
+def make_gan(seed: int = 0, run_eagerly: bool = False, model_class: type[GAN] = GAN) -> GAN:
     """A compiled :class:`GAN` of ``DCGAN_RECIPE`` (lesson 11), its initial weights drawn from ``seed``.
 
+    ``model_class``: a subclass of :class:`GAN` (lesson 11's, with the steps the student wrote).
     Usage: ``gan = make_gan(seed=0); gan.fit(x, batch_size=DCGAN_RECIPE["batch_size"])``.
     """
     recipe = DCGAN_RECIPE
     keras.utils.set_random_seed(seed)
     g = build_generator(recipe["latent_dim"], recipe["g_base"], recipe["kernel"])
-    gan = GAN(g, build_discriminator(recipe["d_base"], recipe["kernel"]), seed=seed, name="gan_ours")
+    gan = model_class(g, build_discriminator(recipe["d_base"], recipe["kernel"]), seed=seed, name="gan_ours")
     gan.compile(keras.optimizers.Adam(recipe["learning_rate"], beta_1=recipe["beta_1"]),
                 keras.optimizers.Adam(recipe["learning_rate"], beta_1=recipe["beta_1"]), run_eagerly=run_eagerly)
     return gan
@@ -361,6 +362,7 @@ def plot_sample_grids(grids: list[np.ndarray], labels: list[str], columns: int =
 DCGAN_GENERATOR_FILE = "dcgan_generator.weights.h5"          # hash, Fréchet distance, coverage in the manifest
 DCGAN_HISTORY_FILE = "dcgan_generator.history.json"          # per-epoch losses, coverage and fixed-z samples
 DCGAN_COMPARISON_FILE = "dcgan_comparison.json"              # tools/compare_dcgan.py: ours vs the TF tutorial
+DCGAN_COMPARISON_LONG_FILE = "dcgan_comparison_long.json"    # the same, a 3x longer budget in CPU seconds
 
 
 def dcgan_generator(weights: str | Path | None = "shipped") -> keras.Model:

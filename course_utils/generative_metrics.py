@@ -16,6 +16,11 @@ through the lesson 05 CNN (:func:`course_utils.models.fashion_cnn`):
 - :func:`class_coverage` is the share of samples the CNN assigns to each of the 10 classes, and
   :func:`coverage_entropy` its entropy in bits (log2(10) = 3.32 for a uniform coverage, 0 when
   every sample falls in one class: the mark of mode collapse).
+- :func:`precision_recall` (Kynkäänniemi et al. 2019, "Improved precision and recall metric for
+  assessing generative models"): each set's features are covered by balls reaching each point's
+  k-th nearest neighbour in its own set; precision is the share of samples inside the real
+  images' balls (realism), recall the share of real images inside the samples' balls (how much
+  of the data the samples reach, inside each class as well as between classes).
 
 Usage::
 
@@ -155,3 +160,43 @@ def coverage_entropy(coverage) -> float:
         raise ValueError(f"coverage must be non-negative shares summing to 1, got sum {float(p.sum()):g}")
     nonzero = p[p > 0]
     return float(-(nonzero * np.log2(nonzero)).sum()) + 0.0   # + 0.0 turns -0.0 into 0.0
+
+
+def _kth_radii(x: np.ndarray, k: int, block: int = 1000) -> np.ndarray:
+    """Distance from each row of ``x`` to its ``k``-th nearest other row (the row itself is the 0-th)."""
+    squares = (x**2).sum(axis=1)
+    radii = np.empty(len(x))
+    for start in range(0, len(x), block):
+        d2 = squares[start:start + block, None] + squares[None] - 2.0 * x[start:start + block] @ x.T
+        radii[start:start + block] = np.sqrt(np.maximum(np.partition(d2, k, axis=1)[:, k], 0.0))
+    return radii
+
+
+def _inside_balls(points: np.ndarray, centres: np.ndarray, radii: np.ndarray, block: int = 1000) -> np.ndarray:
+    """Whether each row of ``points`` lies within ``radii[j]`` of some ``centres[j]``."""
+    squares = (centres**2).sum(axis=1)
+    inside = np.empty(len(points), dtype=bool)
+    for start in range(0, len(points), block):
+        p = points[start:start + block]
+        d2 = (p**2).sum(axis=1)[:, None] + squares[None] - 2.0 * p @ centres.T
+        inside[start:start + block] = np.any(d2 <= radii[None] ** 2, axis=1)
+    return inside
+
+
+def precision_recall(real_features: object, fake_features: object, k: int = 3) -> dict[str, float]:
+    """Kynkäänniemi et al.'s (2019) precision and recall of samples against real images, lessons 11-12.
+
+    Each real image's feature vector gets a ball reaching its ``k``-th nearest real neighbour
+    (k = 3 as in the paper); **precision** is the share of samples inside at least one real ball.
+    Symmetrically, balls around the samples give **recall**, the share of real images they reach.
+    A generator that collapses onto a few images per class keeps its precision and class coverage
+    but loses recall. Use the same numbers of real and generated images (the radii shrink with N).
+    Usage: ``precision_recall(cnn_features(x_test[:5000], cnn), cnn_features(samples[:5000], cnn))``.
+    """
+    real, fake = _features(real_features, "real_features"), _features(fake_features, "fake_features")
+    if real.shape[1] != fake.shape[1] or isinstance(k, bool) or not isinstance(k, (int, np.integer)) \
+            or not 1 <= k < min(len(real), len(fake)):
+        raise ValueError(f"need features of the same width and 1 <= k < the smaller set's size, got widths "
+                         f"{real.shape[1]} and {fake.shape[1]}, sizes {len(real)} and {len(fake)}, k={k!r}")
+    return {"precision": float(_inside_balls(fake, real, _kth_radii(real, k)).mean()),
+            "recall": float(_inside_balls(real, fake, _kth_radii(fake, k)).mean())}

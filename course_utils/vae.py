@@ -44,6 +44,8 @@ from course_utils.manifest import read_json, verified_path
 IMAGE_SHAPE = (28, 28, 1)
 N_PIXELS = 784
 HIDDEN = (256, 128)          # the dense layers of the encoder (the decoder mirrors them)
+CONV_FILTERS = (16, 32)      # the convolutional VAE's channels (the decoder mirrors them)
+ARCHITECTURES = ("dense", "conv")
 
 
 # --- checks on inputs: one line, never a traceback wall -------------------------------------------
@@ -177,6 +179,17 @@ def _dense_stack(x, widths, prefix: str):
     return x
 
 
+def _encoder_heads(inputs, h, latent_dim: int, seed: int | None):
+    z_mean = keras.layers.Dense(latent_dim, name="z_mean")(h)
+    z_log_var = keras.layers.Dense(latent_dim, name="z_log_var")(h)
+    z = Sampling(seed=seed, name="z")([z_mean, z_log_var])
+    return keras.Model(inputs, [z_mean, z_log_var, z], name="encoder")
+
+
+def _pixels(inputs, logits):
+    return keras.Model(inputs, keras.layers.Activation("sigmoid", name="pixels")(logits), name="decoder")
+
+
 def build_encoder(latent_dim: int = 2, hidden: tuple[int, ...] = HIDDEN, seed: int | None = None):
     """The VAE encoder: image -> ``[z_mean, z_log_var, z]`` (dense ReLU layers, lesson 12).
 
@@ -184,11 +197,8 @@ def build_encoder(latent_dim: int = 2, hidden: tuple[int, ...] = HIDDEN, seed: i
     """
     latent_dim = _positive_int(latent_dim, "latent_dim")
     inputs = keras.Input(IMAGE_SHAPE, name="image")
-    h = _dense_stack(keras.layers.Flatten(name="flatten")(inputs), hidden, "encoder")
-    z_mean = keras.layers.Dense(latent_dim, name="z_mean")(h)
-    z_log_var = keras.layers.Dense(latent_dim, name="z_log_var")(h)
-    z = Sampling(seed=seed, name="z")([z_mean, z_log_var])
-    return keras.Model(inputs, [z_mean, z_log_var, z], name="encoder")
+    return _encoder_heads(inputs, _dense_stack(keras.layers.Flatten(name="flatten")(inputs), hidden, "encoder"),
+                          latent_dim, seed)
 
 
 def build_decoder(latent_dim: int = 2, hidden: tuple[int, ...] = HIDDEN):
@@ -199,9 +209,37 @@ def build_decoder(latent_dim: int = 2, hidden: tuple[int, ...] = HIDDEN):
     latent_dim = _positive_int(latent_dim, "latent_dim")
     inputs = keras.Input((latent_dim,), name="z")
     h = _dense_stack(inputs, tuple(reversed(hidden)), "decoder")
-    logits = keras.layers.Reshape(IMAGE_SHAPE, name="logits")(keras.layers.Dense(N_PIXELS, name="pixel_logits")(h))
-    pixels = keras.layers.Activation("sigmoid", name="pixels")(logits)
-    return keras.Model(inputs, pixels, name="decoder")
+    return _pixels(inputs, keras.layers.Reshape(IMAGE_SHAPE, name="logits")(
+        keras.layers.Dense(N_PIXELS, name="pixel_logits")(h)))
+
+
+def build_conv_encoder(latent_dim: int = 16, filters: tuple[int, ...] = CONV_FILTERS, seed: int | None = None):
+    """A convolutional encoder (lesson 12): 3x3 stride-2 ReLU convolutions (28 -> 14 -> 7), then the heads.
+
+    As in keras-io's ``vae.py`` and the TensorFlow CVAE tutorial, smaller: ``filters`` channels.
+    Usage: ``encoder = build_conv_encoder(16)``.
+    """
+    latent_dim = _positive_int(latent_dim, "latent_dim")
+    inputs = h = keras.Input(IMAGE_SHAPE, name="image")
+    for i, width in enumerate(filters):
+        h = keras.layers.Conv2D(width, 3, strides=2, padding="same", activation="relu", name=f"encoder_conv{i + 1}")(h)
+    return _encoder_heads(inputs, keras.layers.Flatten(name="flatten")(h), latent_dim, seed)
+
+
+def build_conv_decoder(latent_dim: int = 16, filters: tuple[int, ...] = CONV_FILTERS):
+    """The mirror of :func:`build_conv_encoder`: Dense to 7x7, stride-2 transposed convolutions to 28x28 logits.
+
+    Usage: ``decoder = build_conv_decoder(16)``; ``decoder(z)`` gives pixel probabilities.
+    """
+    latent_dim = _positive_int(latent_dim, "latent_dim")
+    if len(filters) != 2:
+        raise ValueError(f"filters must hold 2 widths (28 -> 14 -> 7), got {filters!r}")
+    inputs = keras.Input((latent_dim,), name="z")
+    h = keras.layers.Dense(7 * 7 * filters[1], activation="relu", name="decoder_dense")(inputs)
+    h = keras.layers.Reshape((7, 7, filters[1]), name="reshape")(h)
+    h = keras.layers.Conv2DTranspose(filters[0], 3, strides=2, padding="same", activation="relu",
+                                     name="decoder_up1")(h)
+    return _pixels(inputs, keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same", name="logits")(h))
 
 
 def build_autoencoder(latent_dim: int = 2, hidden: tuple[int, ...] = HIDDEN):
@@ -241,11 +279,13 @@ class VAE(keras.Model):
     Usage: ``vae = VAE(build_encoder(2), build_decoder(2))``; ``vae.compile(keras.optimizers.Adam(1e-3))``.
     """
 
-    def __init__(self, encoder, decoder, beta: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, encoder, decoder, beta: float = 1.0, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not np.isfinite(beta) or beta < 0:
             raise ValueError(f"beta must be a finite number >= 0, got {beta}")
         self.encoder, self.decoder, self.beta = encoder, decoder, float(beta)
+        self.latent_dim = int(encoder.outputs[0].shape[-1])
+        self.seed_generator = keras.random.SeedGenerator(seed)
         self.decoder_logits = keras.Model(decoder.inputs[0], decoder.get_layer("logits").output,
                                           name="decoder_logits")
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -260,16 +300,30 @@ class VAE(keras.Model):
         z_mean, _, _ = self.encoder(x, training=training)
         return self.decoder(z_mean, training=training)
 
-    def losses_of(self, x, training: bool = False) -> dict[str, Any]:
+    def losses_of(self, x, training: bool = False, eps=None) -> dict[str, Any]:
         """The batch's mean ``reconstruction``, ``kl`` and ``loss`` (negative ELBO), nats per image.
 
-        Usage: ``vae.losses_of(x)["loss"]``.
+        ``z = mu + exp(log_var / 2) * eps``; ``eps`` is drawn by the encoder's :class:`Sampling`
+        layer unless given. Usage: ``vae.losses_of(x)["loss"]``.
         """
         z_mean, z_log_var, z = self.encoder(x, training=training)
+        if eps is not None:
+            z = z_mean + keras.ops.exp(0.5 * z_log_var) * eps
         logits = self.decoder_logits(z, training=training)
         reconstruction = -keras.ops.mean(_log_likelihood_ops(x, logits))
         kl = keras.ops.mean(_kl_ops(z_mean, z_log_var))
         return {"loss": reconstruction + self.beta * kl, "reconstruction": reconstruction, "kl": kl}
+
+    def elbo_step(self, x, eps) -> dict[str, Any]:
+        """One optimizer step on the batch's negative ELBO, the noise ``eps`` given (lesson 12's exercise).
+
+        Usage: ``vae.elbo_step(x, eps)`` with ``eps`` of shape ``(N, latent_dim)``; returns the loss terms.
+        """
+        with tf.GradientTape() as tape:
+            values = self.losses_of(x, training=True, eps=eps)
+        grads = tape.gradient(values["loss"], self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return values
 
     def _update(self, values: dict[str, Any]) -> dict[str, Any]:
         self.loss_tracker.update_state(values["loss"])
@@ -279,11 +333,8 @@ class VAE(keras.Model):
 
     def train_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
-        with tf.GradientTape() as tape:
-            values = self.losses_of(x, training=True)
-        grads = tape.gradient(values["loss"], self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-        return self._update(values)
+        eps = keras.random.normal((keras.ops.shape(x)[0], self.latent_dim), seed=self.seed_generator)
+        return self._update(self.elbo_step(x, eps))
 
     def test_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
@@ -291,12 +342,19 @@ class VAE(keras.Model):
 
 
 def build_vae(latent_dim: int = 2, learning_rate: float = 1e-3, seed: int | None = None,
-              hidden: tuple[int, ...] = HIDDEN, run_eagerly: bool = False) -> VAE:
+              hidden: tuple[int, ...] = HIDDEN, run_eagerly: bool = False, architecture: str = "dense",
+              model_class: type[VAE] = VAE) -> VAE:
     """A compiled :class:`VAE` (Adam at ``learning_rate``), built so it can load weights (lesson 12).
 
+    ``architecture``: "dense" (``hidden`` widths) or "conv" (:func:`build_conv_encoder`);
+    ``model_class``: a subclass of :class:`VAE` (lesson 12's own ``elbo_step``).
     Usage: ``vae = build_vae(2)``; ``vae.fit(x_train, epochs=10, batch_size=128)``.
     """
-    vae = VAE(build_encoder(latent_dim, hidden, seed=seed), build_decoder(latent_dim, hidden), name=f"vae{latent_dim}")
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
+    parts = ((build_encoder(latent_dim, hidden, seed=seed), build_decoder(latent_dim, hidden)) if architecture == "dense"
+             else (build_conv_encoder(latent_dim, seed=seed), build_conv_decoder(latent_dim)))
+    vae = model_class(*parts, seed=seed, name=f"vae{latent_dim}" if architecture == "dense" else f"conv_vae{latent_dim}")
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate), run_eagerly=run_eagerly)
     vae(np.zeros((1, *IMAGE_SHAPE), np.float32))     # creates the weights
     return vae
@@ -425,39 +483,55 @@ def interpolate(decoder, z_start: Any, z_end: Any, steps: int = 8) -> np.ndarray
 # Lesson 12's shipped VAEs: the dense encoder and decoder above, Bernoulli pixels, N(0, I) prior,
 # made by tools/train_vae.py: a 2-D latent for the map, a larger one for the quality numbers.
 VAE_LATENT_DIMS = (2, 16)
+CONV_VAE_LATENT_DIMS = (16,)       # the convolutional VAE (CONV_FILTERS), compared with the dense 16-D one
 VAE_RECIPE = {"epochs": 20, "batch_size": 128, "learning_rate": 1e-3, "hidden": (256, 128),
               "n_train": 55_000, "n_samples": 10_000, "elbo_samples": 10}
 
 
-def vae_file(latent_dim: int, kind: str = "weights.h5") -> str:
+def vae_file(latent_dim: int, kind: str = "weights.h5", architecture: str = "dense") -> str:
     """The shipped file name of lesson 12's VAE with this latent size (``kind``: "weights.h5" or "history.json").
 
-    Usage: ``manifest.entry(vae_file(16))["spread"]["test_elbo"]``.
+    Usage: ``manifest.entry(vae_file(16))["spread"]["test_elbo"]``; ``vae_file(16, architecture="conv")``.
     """
-    if latent_dim not in VAE_LATENT_DIMS:
-        raise ValueError(f"shipped VAEs have latent sizes {VAE_LATENT_DIMS}, got {latent_dim!r}")
-    return f"vae_latent{latent_dim}.{kind}"
+    dims = VAE_LATENT_DIMS if architecture == "dense" else CONV_VAE_LATENT_DIMS
+    if architecture not in ARCHITECTURES or latent_dim not in dims:
+        raise ValueError(f"shipped VAEs: dense with latent sizes {VAE_LATENT_DIMS}, conv with "
+                         f"{CONV_VAE_LATENT_DIMS}; got {architecture!r} with {latent_dim!r}")
+    return f"{'conv_' if architecture == 'conv' else ''}vae_latent{latent_dim}.{kind}"
 
 
-def fashion_vae(latent_dim: int = 2, weights: str | Path | None = "shipped") -> VAE:
+def binarize(x: Any, seed: int = 0) -> np.ndarray:
+    """Stochastic binarisation: each pixel is 1 with probability its grey level (fixed ``seed``), lesson 12.
+
+    On binary images the Bernoulli decoder is a normalised distribution, so the ELBO bounds a
+    log-probability. Usage: ``mean_elbo(vae, binarize(x_test))``.
+    """
+    x = unit_images(x, "x")
+    return (np.random.default_rng(seed).uniform(size=x.shape) < x).astype(np.float32)
+
+
+def fashion_vae(latent_dim: int = 2, weights: str | Path | None = "shipped", architecture: str = "dense") -> VAE:
     """Lesson 12's Fashion-MNIST VAE (the :class:`VAE` above, compiled), shipped weights SHA-256 checked.
 
-    ``weights=None`` gives it untrained; a path loads other weights saved by :func:`save_vae_weights`.
+    ``weights=None`` gives it untrained; a path loads other weights saved by :func:`save_vae_weights`;
+    ``architecture="conv"`` gives the convolutional one (latent 16).
     Usage: ``vae = fashion_vae(2)``; ``vae.decoder(z)``; ``vae.encoder(x)`` gives ``[mu, log_var, z]``.
     """
-    vae = build_vae(latent_dim, VAE_RECIPE["learning_rate"], hidden=tuple(VAE_RECIPE["hidden"]))
+    name = vae_file(latent_dim, architecture=architecture)
+    vae = build_vae(latent_dim, VAE_RECIPE["learning_rate"], hidden=tuple(VAE_RECIPE["hidden"]),
+                    architecture=architecture)
     if weights == "shipped":
-        load_vae_weights(vae, verified_path(vae_file(latent_dim)))
+        load_vae_weights(vae, verified_path(name))
     elif weights is not None:
         load_vae_weights(vae, weights)
     return vae
 
 
-def fashion_vae_history(latent_dim: int = 2) -> dict:
+def fashion_vae_history(latent_dim: int = 2, architecture: str = "dense") -> dict:
     """The shipped VAE's training record (verified by SHA-256), written by ``tools/train_vae.py``.
 
     Keys: ``history`` (per epoch ``loss``, ``reconstruction``, ``kl`` and their ``val_`` twins),
     ``seed``, ``recipe``, ``test`` and ``seeds`` (every seed's test numbers).
     Usage: ``plt.plot(fashion_vae_history(2)["history"]["val_loss"])``.
     """
-    return read_json(vae_file(latent_dim, "history.json"))
+    return read_json(vae_file(latent_dim, "history.json", architecture))

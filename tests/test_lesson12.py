@@ -5,6 +5,7 @@ way passes where the naive one fails."""
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 from course_utils.exercises import lesson12 as l12
 
@@ -26,7 +27,34 @@ def _naive_elbo(x, lg, mu, lv):
     return np.sum((x * np.log(p) + (1 - x) * np.log(1 - p)).reshape(len(x), -1), axis=1) - _kl(mu, lv)
 
 
+def _step(scale=lambda lv: tf.exp(0.5 * lv), kl_factor=-0.5, pixels="sum", sample_on_tape=True):
+    """A VAE step written with a choice of the standard deviation, the KL's factor, the pixel reduction,
+    and whether the sample z is made on the tape."""
+    def step(self, x, eps):
+        with tf.GradientTape() as tape:
+            mu, log_var, _ = self.encoder(x, training=True)
+            z = mu + scale(log_var) * eps
+            z = z if sample_on_tape else tf.stop_gradient(z)
+            bce = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=self.decoder_logits(z, training=True))
+            per_pixel = tf.reshape(bce, (tf.shape(x)[0], -1))
+            rec = tf.reduce_mean(tf.reduce_sum(per_pixel, 1) if pixels == "sum" else tf.reduce_mean(per_pixel, 1))
+            kl = tf.reduce_mean(kl_factor * tf.reduce_sum(1 + log_var - mu**2 - tf.exp(log_var), axis=1))
+            loss = rec + kl
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return {"loss": loss, "reconstruction": rec, "kl": kl}
+    return step
+
+
 WRONG = {
+    "elbo_step": (l12.check_elbo_step, [
+        (_step(scale=tf.exp), "scaled eps by the variance"),
+        (_step(kl_factor=0.5), "subtracted the KL"),
+        (_step(kl_factor=-1.0), "the KL lacks its factor 1/2"),
+        (_step(pixels="mean"), "averaged the reconstruction over the pixels"),
+        (_step(sample_on_tape=False), "the sample z is not on the tape"),
+        (_step(kl_factor=0.0), "forgot the KL term"),
+    ]),
     "reparameterize": (l12.check_reparameterize, [
         (lambda mu, lv, e: mu + np.exp(lv) * e, "scale by the standard deviation"),
         (lambda mu, lv, e: mu + lv * e, "scaled eps by log_var itself"),

@@ -6,17 +6,22 @@ tensorflow.org/tutorials/generative/dcgan, written here from its published setti
 training images in [-1, 1], alternating in turns of about ``--chunk-seconds`` seconds: the one with less
 accumulated training time goes next, so that machine noise falls on both, and each stops once it
 has trained ``--seconds`` seconds (one warm-up batch each, which traces the graph, is not
-counted). Both use ``course_utils.gan.GAN``'s ``train_step`` (one D step, then one G step on a
+counted). ``--clock cpu`` counts process CPU seconds (``time.process_time()``, all
+threads) instead of wall seconds: a budget that stays fair between the two models when other
+programs share the machine; the wall seconds are recorded beside them. Both use ``course_utils.gan.GAN``'s ``train_step`` (one D step, then one G step on a
 fresh z; the tutorial takes both gradients from one forward pass). Then, for each, 10,000 samples against the 10,000 test images: the Fréchet distance in
 the lesson 05 CNN's ``dense_relu`` features (not FID; ``course_utils.generative_metrics``), the
 class coverage entropy and the smallest class share. Repeated for each seed.
 
 It records its rows with ``course_utils.report.record`` (``make bench`` runs it before lesson 11,
 listed in the notebook's ``bench_tools``) and, with ``--update``, writes
-``course_utils/shipped/dcgan_comparison.json`` with its manifest entry; the lesson shows that table.
+``course_utils/shipped/dcgan_comparison.json`` (``--output`` names another file) with its manifest entry,
+rewritten after each seed so that the seeds done so far ship; the lesson shows that table. The longer
+budget is a one-off run that the bench does not repeat: ``--seconds 540 --clock cpu --output
+dcgan_comparison_long.json --update`` (``course_utils.gan.DCGAN_COMPARISON_LONG_FILE``).
 
-Usage: ``python tools/compare_dcgan.py [--seconds 180] [--seeds 0 1 2] [--chunk-seconds 5] [--update]``
-(wall time about 2 x seconds x seeds, plus a minute per seed to measure).
+Usage: ``python tools/compare_dcgan.py [--seconds 180] [--clock wall] [--seeds 0 1 2] [--update]``
+(about 2 x seconds x seeds, plus a minute per seed to measure).
 """
 
 from __future__ import annotations
@@ -104,28 +109,31 @@ class _Stream:
         return batch
 
 
-def train_pair(x, seed: int, seconds: float, chunk_seconds: float) -> tuple[dict, dict]:
+def train_pair(x, seed: int, seconds: float, chunk_seconds: float, clock: str = "wall") -> tuple[dict, dict]:
     """Train both GANs with ``seed`` for ``seconds`` each, alternating turns of about ``chunk_seconds``.
 
     The model with less accumulated time takes the next turn; a turn ends after the batch that
     brings it to ``chunk_seconds`` or its total to ``seconds``, so each overshoots by less than
-    one batch. Returns (models, log).
+    one batch. ``clock`` is "wall" (``perf_counter``) or "cpu" (``process_time``): the budget's
+    seconds; both are logged. Returns (models, log).
     """
-    models_, streams, spent, steps, images = {}, {}, {}, {}, {}
+    timer = time.process_time if clock == "cpu" else time.perf_counter
+    models_, streams, spent, steps, images, wall = {}, {}, {}, {}, {}, {}
     for kind, recipe in KINDS.items():
         models_[kind] = gan.make_gan(seed=seed) if kind == "ours" else make_tutorial_gan(seed)
         streams[kind] = _Stream(x, recipe["batch_size"], seed)
         models_[kind].train_on_batch(streams[kind].next())          # traces the step: not counted
-        spent[kind], steps[kind], images[kind] = 0.0, 0, 0
+        spent[kind], steps[kind], images[kind], wall[kind] = 0.0, 0, 0, 0.0
     ticks = iter(progress(range(max(1, int(seconds))), desc=f"seed {seed}: training both", unit="s"))
     shown = 0
     while min(spent.values()) < seconds:
         kind = min(spent, key=spent.get)
         turn = 0.0
         while turn < chunk_seconds and spent[kind] < seconds:
-            start = time.perf_counter()
+            start, start_wall = timer(), time.perf_counter()
             models_[kind].train_on_batch(streams[kind].next())
-            elapsed = time.perf_counter() - start
+            elapsed = timer() - start
+            wall[kind] += time.perf_counter() - start_wall
             turn += elapsed
             spent[kind] += elapsed
             steps[kind] += 1
@@ -136,8 +144,8 @@ def train_pair(x, seed: int, seconds: float, chunk_seconds: float) -> tuple[dict
         shown = now
     for _ in ticks:
         pass
-    log = {kind: {"train_seconds": round(spent[kind], 1), "steps": steps[kind], "images": images[kind],
-                  "epochs": round(images[kind] / len(x), 3)} for kind in KINDS}
+    log = {kind: {"train_seconds": round(spent[kind], 1), "wall_seconds": round(wall[kind], 1),
+                  "steps": steps[kind], "images": images[kind], "epochs": round(images[kind] / len(x), 3)} for kind in KINDS}
     return models_, log
 
 
@@ -155,8 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--chunk-seconds", type=float, default=5.0,
                         help="training time per turn, in seconds (default: 5)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="count the budget in wall seconds or in process CPU seconds (default: wall)")
+    parser.add_argument("--output", default=gan.DCGAN_COMPARISON_FILE,
+                        help="shipped file name written with --update (default: dcgan_comparison.json)")
     parser.add_argument("--update", action="store_true",
-                        help="write course_utils/shipped/dcgan_comparison.json and its manifest entry")
+                        help="write course_utils/shipped/<output> and its manifest entry after each seed")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.chunk_seconds <= 0:
         parser.error(f"--seconds and --chunk-seconds must be > 0, got {args.seconds} and {args.chunk_seconds}")
@@ -168,34 +180,49 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for seed in args.seeds:
         seed_everything(seed)
-        trained, log = train_pair(x, seed, args.seconds, args.chunk_seconds)
+        trained, log = train_pair(x, seed, args.seconds, args.chunk_seconds, args.clock)
         for kind, model in trained.items():
             log[kind].update({k: round(v, 4) for k, v in measure(model.generator, seed, real_features, cnn).items()})
             print(f"seed {seed} {LABELS[kind]}: {log[kind]}", flush=True)
         runs.append({"seed": seed, **log})
+        if args.update:
+            write(args, runs)
+    table, wins = summary(runs)
+    budget = f"{args.seconds:g} {'CPU ' if args.clock == 'cpu' else ''}s each"
+    seeds = [r["seed"] for r in runs]
+    for kind in KINDS:
+        record(f"{LABELS[kind]} Fréchet distance ({budget}, mean of {len(seeds)} seeds)",
+               table[kind]["frechet_distance"]["mean"])
+        record(f"{LABELS[kind]} coverage entropy, bits ({budget}, mean of {len(seeds)} seeds)",
+               table[kind]["coverage_entropy_bits"]["mean"])
+    record(f"seeds where ours has the lower Fréchet distance ({budget})", wins, at_least=len(seeds))
+    return 0
+
+
+def summary(runs: list[dict]) -> tuple[dict, int]:
+    """Mean and spread over the seeds of each measure and of the epochs, per model; and ours' wins."""
+    seeds = [r["seed"] for r in runs]
     table = {}
     for kind in KINDS:
-        table[kind] = {m: manifest.spread([r[kind][m] for r in runs], args.seeds) for m in MEASURES}
-        table[kind]["epochs"] = manifest.spread([r[kind]["epochs"] for r in runs], args.seeds)
-    budget = f"{args.seconds:g} s each"
-    for kind in KINDS:
-        record(f"{LABELS[kind]} Fréchet distance ({budget}, mean of {len(args.seeds)} seeds)",
-               table[kind]["frechet_distance"]["mean"])
-        record(f"{LABELS[kind]} coverage entropy, bits ({budget}, mean of {len(args.seeds)} seeds)",
-               table[kind]["coverage_entropy_bits"]["mean"])
+        table[kind] = {m: manifest.spread([r[kind][m] for r in runs], seeds)
+                       for m in (*MEASURES, "epochs", "wall_seconds")}
     wins = sum(r["ours"]["frechet_distance"] < r["tf_tutorial"]["frechet_distance"] for r in runs)
-    record(f"seeds where ours has the lower Fréchet distance ({budget})", wins, at_least=len(args.seeds))
-    if args.update:
-        path = shipped_path(gan.DCGAN_COMPARISON_FILE)
-        result = {"seconds_per_model": args.seconds, "chunk_seconds": args.chunk_seconds, "seeds": args.seeds,
-                  "runs": runs, "table": table, "recipes": KINDS, "n_eval": 10_000, "wins": wins,
-                  "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-        path.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        shipping.write_entry(gan.DCGAN_COMPARISON_FILE, MADE_BY,
-                             {f"{k}_frechet_distance": table[k]["frechet_distance"]["mean"] for k in KINDS},
-                             seconds_per_model=args.seconds, seeds=args.seeds)
-        print(f"wrote {path.relative_to(ROOT)} and its manifest entry", flush=True)
-    return 0
+    return table, int(wins)
+
+
+def write(args: argparse.Namespace, runs: list[dict]) -> None:
+    """Write the seeds done so far into course_utils/shipped/<output> and its manifest entry."""
+    table, wins = summary(runs)
+    seeds = [r["seed"] for r in runs]
+    path = shipped_path(args.output)
+    result = {"seconds_per_model": args.seconds, "clock": args.clock, "chunk_seconds": args.chunk_seconds,
+              "seeds": seeds, "seeds_asked": args.seeds, "runs": runs, "table": table, "recipes": KINDS,
+              "n_eval": 10_000, "wins": wins, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    path.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    shipping.write_entry(args.output, MADE_BY,
+                         {f"{k}_frechet_distance": table[k]["frechet_distance"]["mean"] for k in KINDS},
+                         seconds_per_model=args.seconds, clock=args.clock, seeds=seeds)
+    print(f"wrote {path.relative_to(ROOT)} and its manifest entry ({len(seeds)} seeds)", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 """Checkers for lesson 11 (GANs): the discriminator loss and the non-saturating generator loss from
-logits, and spherical interpolation between two latent vectors.
+logits, the two steps of the GAN's ``train_step``, and spherical interpolation between two latent vectors.
 
 The NumPy references of the two losses are here (``_discriminator_loss`` and
 ``_nonsaturating_generator_loss``; their Keras twins, which the GAN trains with, are in
 :mod:`course_utils.gan`); slerp's is :func:`course_utils.gan.slerp`. The loss checks fail on NumPy
-overflow warnings, and a case with logits of +-1000 proves stability. Each validator recognises the
-usual mistakes and names them.
+overflow warnings, and a case with logits of +-1000 proves stability. The two steps are methods the
+student writes for a subclass of :class:`course_utils.gan.GAN`; their checks run them and
+``GAN.discriminator_step`` / ``GAN.generator_step`` on a tiny GAN from the same initial weights with
+the same ``z`` (plain SGD, so each weight moves by ``-lr * gradient``) and compare every weight
+of both networks after the step; a fault is named by the weights it would have given. Each validator
+recognises the usual mistakes and names them.
 
 Usage::
 
@@ -15,14 +19,21 @@ Usage::
 
 from __future__ import annotations
 
+import dataclasses
+import types
 from collections.abc import Callable
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import layers, ops
 
 from course_utils import checks
 from course_utils.checks import Case, CheckResult, run_check
-from course_utils.gan import interpolate_latents, slerp
+from course_utils.gan import GAN, discriminator_loss, interpolate_latents, nonsaturating_generator_loss, slerp
+
+STEP_LR = {"d": 0.05, "g": 0.02}        # the checks' SGD learning rates: D's and G's differ on purpose
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
@@ -167,3 +178,180 @@ def check_slerp(fn: Callable) -> CheckResult:
         cases.append(Case(name, (rng.standard_normal(d), rng.standard_normal(d), steps),
                           hint="t = linspace(0, 1, steps); omega = arccos(cos angle)"))
     return run_check("slerp", fn, cases, reference=slerp, diagnose=_slerp_problem)
+
+
+# --- exercises 4 and 5: the two steps of GAN.train_step ------------------------------------------
+
+def _tiny_gan(weights: list[np.ndarray] | None = None) -> GAN:
+    """A GAN small enough to step in milliseconds (z of 4 -> 5x5 images), SGD at STEP_LR, given weights."""
+    z = keras.Input((4,))
+    g = keras.Model(z, layers.Reshape((5, 5, 1))(layers.Dense(25, activation="tanh")(
+        layers.Dense(12, activation="relu")(z))))
+    x = keras.Input((5, 5, 1))
+    d = keras.Model(x, layers.Dense(1)(layers.LeakyReLU(0.2)(layers.Dense(8)(layers.Flatten()(x)))))
+    model = GAN(g, d, seed=0)
+    model.compile(keras.optimizers.SGD(STEP_LR["d"]), keras.optimizers.SGD(STEP_LR["g"]))
+    if weights is not None:
+        for var, value in zip(_variables(model), weights):
+            var.assign(value)
+    return model
+
+
+def _variables(model: GAN) -> list:
+    return [*model.generator.trainable_weights, *model.discriminator.trainable_weights]
+
+
+def _moves(step: Callable, weights: list[np.ndarray], *args: Any) -> dict[str, Any]:
+    """Run ``step`` as a method of a tiny GAN with these weights; the weights' changes and what it returned."""
+    model = _tiny_gan(weights)
+    out = types.MethodType(step, model)(*args)
+    n_g = len(model.generator.trainable_weights)
+    after = [np.asarray(v) for v in _variables(model)]
+    delta = [a - w for a, w in zip(after, weights)]
+    return {"g": np.concatenate([d.ravel() for d in delta[:n_g]]),
+            "d": np.concatenate([d.ravel() for d in delta[n_g:]]), "out": out}
+
+
+def _predicted(weights: list[np.ndarray], loss: Callable, moved: str, lr: float, *args: Any) -> dict[str, Any]:
+    """The changes SGD at ``lr`` makes when the gradients of ``loss(model, *args)`` go to the networks in ``moved``."""
+    model = _tiny_gan(weights)
+    with tf.GradientTape() as tape:
+        value = loss(model, *args)
+    grads = tape.gradient(value, _variables(model))
+    n_g = len(model.generator.trainable_weights)
+    flat = {"g": grads[:n_g], "d": grads[n_g:]}
+    return {net: np.concatenate([(np.zeros(v.shape) if g is None or net not in moved else -lr * np.asarray(g)).ravel()
+                                 for v, g in zip(model.generator.trainable_weights if net == "g"
+                                                 else model.discriminator.trainable_weights, flat[net])])
+            for net in ("g", "d")}
+
+
+def _same(got: dict, expected: dict) -> bool:
+    return all(checks.close(got[net], expected[net], 1e-3, 1e-6) for net in ("g", "d"))
+
+
+def _d_logits(model: GAN, real: Any, z: Any) -> tuple[Any, Any]:
+    return model.discriminator(real, training=True), model.discriminator(model.generator(z, training=True),
+                                                                          training=True)
+
+
+def _d_losses() -> dict[str, Callable]:
+    def loss(fn: Callable) -> Callable:
+        return lambda m, real, z: fn(*_d_logits(m, real, z))
+    return {"right": loss(discriminator_loss),
+            "swapped": loss(lambda r, f: discriminator_loss(-r, -f)),
+            "sign": loss(lambda r, f: -discriminator_loss(r, f)),
+            "together": loss(lambda r, f: 0.5 * discriminator_loss(r, f)),
+            "real only": loss(lambda r, f: ops.mean(ops.softplus(-r))),
+            "fake only": loss(lambda r, f: ops.mean(ops.softplus(f)))}
+
+
+def _g_losses() -> dict[str, Callable]:
+    def loss(fn: Callable) -> Callable:
+        return lambda m, z: fn(m.discriminator(m.generator(z, training=True), training=True))
+    return {"right": loss(nonsaturating_generator_loss),
+            "minimax": loss(lambda f: -ops.mean(ops.softplus(f))),
+            "helps D": loss(lambda f: ops.mean(ops.softplus(f))),
+            "sign": loss(lambda f: -nonsaturating_generator_loss(f))}
+
+
+D_FAULTS = [
+    ("swapped", "d", "d", "labels swapped: real images are the ones D should call real, -log D(x) - log(1 - D(G(z)))"),
+    ("sign", "d", "d", "wrong sign: D minimises MINUS the log-likelihood (gradient descent on the loss)"),
+    ("together", "d", "d", ("averaged real and fake over one concatenated batch (half the loss): "
+                            "mean(real term) + mean(fake term)")),
+    ("real only", "d", "d", "only the real term: add -log(1 - D(G(z))) for the generated images"),
+    ("fake only", "d", "d", "only the fake term: add -log D(x) for the real images"),
+    ("right", "gd", "d", ("the discriminator step changed the generator's weights (G got the gradients of D's loss): "
+                          "apply them to self.discriminator.trainable_weights only")),
+    ("right", "g", "d", "applied D's gradients to the generator's weights: use self.discriminator.trainable_weights"),
+    ("right", "d", "g", "used the generator's optimizer: D's step uses self.d_optimizer"),
+]
+G_FAULTS = [
+    ("minimax", "g", "g", ("minimised log(1 - D(G(z))), the saturating minimax loss: the non-saturating loss is "
+                           "-log D(G(z)) = softplus(-logit)")),
+    ("helps D", "g", "g", "minimised -log(1 - D(G(z))): that teaches G to be caught; minimise -log D(G(z))"),
+    ("sign", "g", "g", "wrong sign: minimise -log D(G(z)), do not maximise it"),
+    ("right", "gd", "g", ("the generator step changed the discriminator's weights: D stays frozen, apply the "
+                          "gradients to self.generator.trainable_weights only")),
+    ("right", "d", "g", "updated D instead of G: apply the gradients to self.generator.trainable_weights"),
+    ("right", "g", "d", "used the discriminator's optimizer: G's step uses self.g_optimizer"),
+]
+
+
+def _step_problem(got: dict, reference: Callable, weights: list, args: tuple, losses: dict, faults: list,
+                  mine: str) -> str | None:
+    """None when ``got`` moved the weights as ``reference`` does, else the fault whose weights it matches."""
+    if _same(got, _moves(reference, weights, *args)):
+        return None
+    for loss, moved, lr, text in faults:
+        if _same(got, _predicted(weights, losses[loss], moved, STEP_LR[lr], *args)):
+            return text
+    if not np.any(got[mine]):
+        return (f"the {'generator' if mine == 'g' else 'discriminator'}'s weights did not move: compute the loss "
+                "inside the GradientTape, from fake images made on the tape (no tf.stop_gradient), and apply "
+                "its gradients")
+    return "the weights after the step differ from those of GAN's reference step"
+
+
+def _check_step(name: str, fn: Callable, reference: Callable, cases: list[Case], diagnose: Callable) -> CheckResult:
+    """run_check on ``fn`` as a method of tiny GANs; ``use`` is ``fn`` itself once it passes."""
+    def run(weights: list, *args: Any) -> dict[str, Any]:
+        return _moves(fn, weights, *args)
+    result = run_check(name, run, cases, reference=reference, diagnose=diagnose)
+    return dataclasses.replace(result, use=fn if result.passed else reference)
+
+
+def _step_cases(with_real: bool) -> list[Case]:
+    rng = np.random.default_rng(113 if with_real else 114)
+    cases = []
+    for name, n in (("a batch of 6 images", 6), ("a batch of 3 images", 3)):
+        weights = [np.asarray(v) for v in _variables(_tiny_gan())]
+        real = np.tanh(rng.normal(0, 1.5, (n, 5, 5, 1))).astype("float32")
+        z = rng.standard_normal((n, 4)).astype("float32")
+        cases.append(Case(name, (weights, real, z) if with_real else (weights, z),
+                          hint=("loss = gan.discriminator_loss(D(x), D(G(z))) on a tape; gradients of "
+                                "self.discriminator.trainable_weights, applied by self.d_optimizer") if with_real else
+                          ("loss = gan.nonsaturating_generator_loss(D(G(z))) on a tape; gradients of "
+                           "self.generator.trainable_weights, applied by self.g_optimizer")))
+    return cases
+
+
+def _d_step_problem(got: Any, weights: list, real: np.ndarray, z: np.ndarray) -> str | None:
+    problem = _step_problem(got, GAN.discriminator_step, weights, (real, z), _d_losses(), D_FAULTS, "d")
+    if problem is None:
+        out = got["out"]
+        if not isinstance(out, (tuple, list)) or len(out) != 3:
+            return "return (loss, real_logits, fake_logits): GAN.train_step logs them"
+        expected = float(discriminator_loss(*_d_logits(_tiny_gan(weights), real, z)))
+        if not checks.close(float(out[0]), expected, 1e-4, 1e-6):
+            return f"returned loss {float(out[0]):.5g}, expected {expected:.5g} (the loss before the update)"
+    return problem
+
+
+def _g_step_problem(got: Any, weights: list, z: np.ndarray) -> str | None:
+    problem = _step_problem(got, GAN.generator_step, weights, (z,), _g_losses(), G_FAULTS, "g")
+    if problem is None:
+        expected = float(_g_losses()["right"](_tiny_gan(weights), z))
+        out = checks.as_float_array(got["out"])
+        if out is None or out.size != 1 or not checks.close(float(out.reshape(())), expected, 1e-4, 1e-6):
+            return f"return the loss (one number, {expected:.5g} here, before the update): GAN.train_step logs it"
+    return problem
+
+
+def check_discriminator_step(fn: Callable) -> CheckResult:
+    """Check ``fn(self, real, z)``, D's step of ``GAN.train_step``: one update of D only, on D's loss.
+
+    Compared with ``GAN.discriminator_step`` on tiny GANs from the same weights and ``z``.
+    Usage: ``discriminator_step = check_discriminator_step(discriminator_step).use``.
+    """
+    return _check_step("discriminator_step", fn, GAN.discriminator_step, _step_cases(True), _d_step_problem)
+
+
+def check_generator_step(fn: Callable) -> CheckResult:
+    """Check ``fn(self, z)``, G's step of ``GAN.train_step``: one update of G only, non-saturating loss.
+
+    Compared with ``GAN.generator_step`` on tiny GANs from the same weights and ``z``.
+    Usage: ``generator_step = check_generator_step(generator_step).use``.
+    """
+    return _check_step("generator_step", fn, GAN.generator_step, _step_cases(False), _g_step_problem)

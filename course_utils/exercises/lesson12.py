@@ -1,8 +1,12 @@
 """Checkers for lesson 12 (variational autoencoders): the reparameterisation, the closed-form KL
-term, and the ELBO of a batch.
+term, the ELBO of a batch, and the VAE's training step (``elbo_step``).
 
 The references are in :mod:`course_utils.vae`: ``reparameterize``, ``gaussian_kl`` and ``elbo``
-(NumPy). Each validator recognises the usual mistakes and names them.
+(NumPy), and ``VAE.elbo_step`` (one optimizer step on the negative ELBO with the noise ``eps``
+given). The step's check runs the student's method and the reference on a tiny VAE from the same
+weights with the same ``eps`` (plain SGD: each weight moves by ``-lr * gradient``), compares every
+weight after the step, and names a fault by the weights it would have given. Each validator
+recognises the usual mistakes and names them.
 
 Usage::
 
@@ -12,14 +16,29 @@ Usage::
 
 from __future__ import annotations
 
+import dataclasses
+import types
 from collections.abc import Callable
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import ops
 
 from course_utils import checks
 from course_utils.checks import Case, CheckResult, run_check
-from course_utils.vae import bernoulli_log_likelihood, elbo, gaussian_kl, reparameterize
+from course_utils.vae import (
+    VAE,
+    bernoulli_log_likelihood,
+    build_decoder,
+    build_encoder,
+    elbo,
+    gaussian_kl,
+    reparameterize,
+)
+
+STEP_LR = 0.01           # the step check's SGD learning rate
 
 RTOL, ATOL = 1e-6, 1e-8       # a correct float64 answer is this close to the reference
 
@@ -157,3 +176,107 @@ def check_elbo(fn: Callable) -> CheckResult:
                           hint="np.sum over pixels of x * l - softplus(l) (stable: max(l, 0) + log1p(exp(-|l|))), "
                                "minus the KL"))
     return run_check("elbo", fn, cases, reference=elbo, diagnose=_elbo_problem, fail_on_warnings=True)
+
+
+# --- exercise 4: the VAE's training step ----------------------------------------------------------
+
+def _tiny_vae(weights: list[np.ndarray] | None = None) -> VAE:
+    """A VAE with one hidden layer of 8 units and a 2-D latent, SGD at STEP_LR, given weights."""
+    model = VAE(build_encoder(2, (8,)), build_decoder(2, (8,)), name="tiny_vae")
+    model.compile(optimizer=keras.optimizers.SGD(STEP_LR))
+    if weights is not None:
+        for var, value in zip(model.trainable_weights, weights):
+            var.assign(value)
+    return model
+
+
+def _log_lik(x: Any, logits: Any) -> Any:
+    return ops.sum(ops.reshape(x * logits - ops.softplus(logits), (ops.shape(x)[0], -1)), axis=1)
+
+
+def _kl(mu: Any, log_var: Any) -> Any:
+    return -0.5 * ops.sum(1.0 + log_var - ops.square(mu) - ops.exp(log_var), axis=1)
+
+
+def _variant_loss(model: VAE, x: Any, eps: Any, kind: str) -> Any:
+    """The negative ELBO of the batch, right or written with one of the usual faults (``kind``)."""
+    mu, log_var, _ = model.encoder(x, training=True)
+    sigma = ops.exp(log_var) if kind == "variance" else ops.exp(0.5 * log_var)
+    z = mu + sigma * eps
+    z = ops.stop_gradient(z) if kind == "detached" else z
+    log_lik = _log_lik(x, model.decoder_logits(z, training=True))
+    kl = _kl(mu, log_var)
+    terms = {"right": -log_lik + kl, "variance": -log_lik + kl, "detached": -log_lik + kl,
+             "kl sign": -log_lik - kl, "kl half": -log_lik + 2 * kl, "pixel mean": -log_lik / 784 + kl,
+             "no kl": -log_lik, "elbo": log_lik - kl, "batch sum": -log_lik + kl}[kind]
+    return ops.sum(terms) if kind == "batch sum" else ops.mean(terms)
+
+
+VAE_FAULTS = [
+    ("variance", "scaled eps by the variance exp(log_var): z = mu + exp(log_var / 2) * eps (the standard deviation)"),
+    ("kl sign", "subtracted the KL: the loss is reconstruction + KL (the negative ELBO), KL >= 0"),
+    ("kl half", "the KL lacks its factor 1/2: -0.5 * sum(1 + log_var - mu^2 - exp(log_var))"),
+    ("pixel mean", "averaged the reconstruction over the pixels: sum the cross-entropy over the 784 pixels"),
+    ("detached", ("the sample z is not on the tape (no reparameterisation): compute z = mu + sigma * eps inside "
+                  "the GradientTape, without tf.stop_gradient, so the encoder learns from the reconstruction")),
+    ("no kl", "forgot the KL term: loss = reconstruction + KL"),
+    ("elbo", "minimised the ELBO itself: minimise its negative, reconstruction + KL"),
+    ("batch sum", "summed over the batch: average the per-image negative ELBO over the batch"),
+]
+
+
+def _vae_moves(step: Callable, weights: list, x: np.ndarray, eps: np.ndarray) -> dict[str, Any]:
+    model = _tiny_vae(weights)
+    out = types.MethodType(step, model)(x, eps)
+    delta = np.concatenate([(np.asarray(v) - w).ravel() for v, w in zip(model.trainable_weights, weights)])
+    return {"delta": delta, "out": out}
+
+
+def _vae_predicted(weights: list, x: np.ndarray, eps: np.ndarray, kind: str) -> np.ndarray:
+    model = _tiny_vae(weights)
+    with tf.GradientTape() as tape:
+        loss = _variant_loss(model, x, eps, kind)
+    grads = tape.gradient(loss, model.trainable_weights)
+    return np.concatenate([(np.zeros(w.shape) if g is None else -STEP_LR * np.asarray(g)).ravel()
+                           for w, g in zip(weights, grads)])
+
+
+def _elbo_step_problem(got: Any, weights: list, x: np.ndarray, eps: np.ndarray) -> str | None:
+    expected = _vae_moves(VAE.elbo_step, weights, x, eps)
+    if not checks.close(got["delta"], expected["delta"], 1e-3, 1e-6):
+        for kind, text in VAE_FAULTS:
+            if checks.close(got["delta"], _vae_predicted(weights, x, eps, kind), 1e-3, 1e-6):
+                return text
+        if not np.any(got["delta"]):
+            return "no weight moved: apply the gradients of the loss with self.optimizer"
+        return "the weights after the step differ from VAE.elbo_step's (use the eps given, not a new draw)"
+    out = got["out"]
+    if not isinstance(out, dict) or not {"loss", "reconstruction", "kl"} <= set(out):
+        return 'return {"loss": ..., "reconstruction": ..., "kl": ...}: train_step logs them'
+    for key in ("loss", "reconstruction", "kl"):
+        if not checks.close(float(out[key]), float(expected["out"][key]), 1e-4, 1e-4):
+            return (f"returned {key} {float(out[key]):.5g}, expected {float(expected['out'][key]):.5g} "
+                    "(batch means, nats per image, before the update)")
+    return None
+
+
+def check_elbo_step(fn: Callable) -> CheckResult:
+    """Check ``fn(self, x, eps)``, the VAE's training step: reparameterise with ``eps``, one step on the negative ELBO.
+
+    Compared with ``VAE.elbo_step`` on a tiny VAE from the same weights and ``eps``.
+    Usage: ``elbo_step = check_elbo_step(elbo_step).use``.
+    """
+    rng = np.random.default_rng(15)
+    cases = []
+    for name, n in (("a batch of 5 images", 5), ("a batch of 2 images", 2)):
+        weights = [np.asarray(v) for v in _tiny_vae().trainable_weights]
+        x = rng.uniform(size=(n, 28, 28, 1)).astype("float32")
+        x[rng.uniform(size=x.shape) < 0.5] = 0.0                    # a black background
+        cases.append(Case(name, (weights, x, rng.standard_normal((n, 2)).astype("float32")),
+                          hint="on the tape: z = mu + exp(0.5 * log_var) * eps; loss = mean over the batch of "
+                               "(cross-entropy summed over pixels + KL); self.optimizer on self.trainable_weights"))
+
+    def run(weights: list, x: np.ndarray, eps: np.ndarray) -> dict[str, Any]:
+        return _vae_moves(fn, weights, x, eps)
+    result = run_check("elbo_step", run, cases, reference=VAE.elbo_step, diagnose=_elbo_step_problem)
+    return dataclasses.replace(result, use=fn if result.passed else VAE.elbo_step)
