@@ -47,7 +47,7 @@ SUPPORTED_PLATFORMS = sorted(check_platform.PLATFORMS)
 
 
 @pytest.mark.parametrize("system,machine", SUPPORTED_PLATFORMS)
-@pytest.mark.parametrize("version", [(3, 11, 5), (3, 11, 7), (3, 12, 0), (3, 13, 9)])
+@pytest.mark.parametrize("version", [(3, 11, 0), (3, 11, 2), (3, 11, 7), (3, 12, 0), (3, 13, 9)])
 def test_supported_platforms_pass(version, system, machine):
     assert check_platform.problem(version + ("final", 0), system, machine) is None
 
@@ -58,8 +58,7 @@ def test_supported_platforms_pass(version, system, machine):
     ((3, 14, 0), "Linux", "x86_64", 64),       # no TensorFlow wheel for 3.14 ...
     ((3, 14, 2), "Darwin", "arm64", 64),
     ((3, 15, 0), "Windows", "AMD64", 64),      # ... nor anything newer
-    ((3, 11, 4), "Linux", "x86_64", 64),       # soupsieve needs 3.11.5
-    ((3, 11, 0), "Linux", "aarch64", 64),
+    ((3, 10, 12), "Linux", "aarch64", 64),     # too old
     ((3, 10, 12), "Linux", "x86_64", 64),
     ((3, 8, 10), "Windows", "AMD64", 64),
     ((3, 12, 4), "Linux", "x86_64", 32),       # 32-bit Python on a 64-bit OS
@@ -74,7 +73,25 @@ def test_unsupported_platforms_get_one_line_with_the_way_out(version, system, ma
     message = check_platform.problem(version + ("final", 0), system, machine, bits)
     assert message and "\n" not in message
     assert "PYTHON=" in message and "Colab" in message, message
-    assert "3.11.5" in message and "macOS arm64" in message, message   # what is supported
+    assert "3.11.0" in message and "macOS arm64" in message, message   # what is supported
+    assert "install" in message, message                                 # how to get a Python there
+
+
+@pytest.mark.parametrize("system,machine,bits,allowed", [
+    ("Linux", "x86_64", 64, True), ("Darwin", "arm64", 64, True), ("Darwin", "x86_64", 64, False),
+    ("Linux", "x86_64", 32, False), ("Windows", "ARM64", 64, False)])
+def test_platform_only_ignores_the_python_version(system, machine, bits, allowed):
+    """The conda route checks the platform only: conda brings its own Python."""
+    for version in [(3, 8, 10), (3, 12, 4), (3, 15, 0)]:
+        message = check_platform.problem(version, system, machine, bits, check_python=False)
+        assert (message is None) == allowed, (version, system, machine, message)
+
+
+@pytest.mark.parametrize("system,needle", [("Linux", "apt-get"), ("Darwin", "brew"), ("Windows", "py -3.12")])
+def test_too_old_python_says_how_to_get_one_on_that_system(system, needle):
+    machine = {"Linux": "x86_64", "Darwin": "arm64", "Windows": "AMD64"}[system]
+    message = check_platform.problem((3, 10, 4), system, machine)
+    assert needle in message and "\n" not in message, message
 
 
 def test_check_platform_script_is_silent_here():
@@ -113,7 +130,7 @@ def test_cpu_extra_gives_exactly_one_tensorflow_on_supported_platforms(system, m
 
 def test_makefile_checks_the_platform_first():
     text = (ROOT / "Makefile").read_text()
-    recipe = text.split("\n$(STAMP):", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    recipe = text.split("\n$(VENV)/.installed-$(TF_EXTRA)-%:", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
     assert "tools/check_platform.py" in recipe[0], recipe[0]
 
 
@@ -135,10 +152,13 @@ def _index_unreachable():
     return None
 
 
-def _compile(target, python_version, requirements=None):
-    """uv's resolution of the pinned set (or of `requirements`) for one target platform and Python."""
-    sources = ["-"] if requirements else ["pyproject.toml", "--extra", "cpu", "--extra", "lab", "--extra", "dev"]
-    command = _uv() + ["pip", "compile", *sources, "-c", "constraints.txt",
+def _compile(target, python_version, requirements=None, tensorflow_extra="cpu"):
+    """uv's resolution of the pinned set (or of `requirements`) for one target platform and Python;
+    tensorflow_extra="gpu": the CUDA set against its own lock."""
+    sources = ["-"] if requirements else ["pyproject.toml", "--extra", tensorflow_extra, "--extra", "lab",
+                                          "--extra", "dev"]
+    constraints = "constraints-gpu.txt" if tensorflow_extra == "gpu" else "constraints.txt"
+    command = _uv() + ["pip", "compile", *sources, "-c", constraints,
                        "--python-platform", target, "--python-version", python_version,
                        "--only-binary", ":all:", "--no-header", "--no-annotate", "--quiet",
                        # This interpreter for anything uv runs: without it uv tries to download a
@@ -161,12 +181,26 @@ def _resolved(stdout):
             for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", stdout, re.MULTILINE)}
 
 
-@pytest.mark.parametrize("target,tensorflow,python_version", [
-    ("x86_64-unknown-linux-gnu", "tensorflow-cpu", "3.12"),
-    ("x86_64-unknown-linux-gnu", "tensorflow-cpu", "3.11.5"),   # the oldest Python requires-python allows
-    ("aarch64-unknown-linux-gnu", "tensorflow", "3.12"),
-    ("aarch64-apple-darwin", "tensorflow", "3.12"),
-    ("x86_64-pc-windows-msvc", "tensorflow-cpu", "3.12"),
+def _locked(constraints):
+    """{name: the versions the lock pins for it} (two where a marker splits it, as soupsieve at 3.11.5)."""
+    locked = {}
+    for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", (ROOT / constraints).read_text(), re.MULTILINE):
+        locked.setdefault(re.sub(r"[-_.]+", "-", m.group(1)).lower(), set()).add(m.group(2))
+    return locked
+
+
+def _off_the_lock(resolved, constraints):
+    locked = _locked(constraints)
+    return {name: version for name, version in resolved.items() if version not in locked.get(name, ())}
+
+
+# The oldest Python requires-python allows (3.11.0: Debian 12's own is 3.11.2) and the newest minor.
+@pytest.mark.parametrize("python_version", ["3.11.0", "3.13"])
+@pytest.mark.parametrize("target,tensorflow", [
+    ("x86_64-unknown-linux-gnu", "tensorflow-cpu"),
+    ("aarch64-unknown-linux-gnu", "tensorflow"),
+    ("aarch64-apple-darwin", "tensorflow"),
+    ("x86_64-pc-windows-msvc", "tensorflow-cpu"),
 ])
 def test_pinned_set_resolves_for(target, tensorflow, python_version):
     result = _compile(target, python_version)
@@ -175,6 +209,19 @@ def test_pinned_set_resolves_for(target, tensorflow, python_version):
     assert resolved.get(tensorflow) == "2.21.0", sorted(resolved)
     other = {"tensorflow", "tensorflow-cpu"} - {tensorflow}
     assert not other & set(resolved), f"both TensorFlow builds resolved for {target}"
+    assert _off_the_lock(resolved, "constraints.txt") == {}
+
+
+@pytest.mark.parametrize("python_version", ["3.11.0", "3.13"])
+def test_gpu_set_resolves_from_its_lock(python_version):
+    """GPU=1 (Linux x86-64): one TensorFlow, the CUDA build, and every CUDA wheel pinned by constraints-gpu.txt."""
+    result = _compile("x86_64-unknown-linux-gnu", python_version, tensorflow_extra="gpu")
+    assert result.returncode == 0, f"uv cannot resolve the GPU set:\n{result.stderr}"
+    resolved = _resolved(result.stdout)
+    assert resolved.get("tensorflow") == "2.21.0" and "tensorflow-cpu" not in resolved, sorted(resolved)
+    cuda = {name for name in resolved if name.startswith("nvidia-")}
+    assert {"nvidia-cudnn-cu12", "nvidia-cublas-cu12"} <= cuda, sorted(resolved)
+    assert _off_the_lock(resolved, "constraints-gpu.txt") == {}
 
 
 @pytest.mark.parametrize("target,system,machine,python_version,tensorflow", [
