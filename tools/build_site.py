@@ -1,100 +1,134 @@
-"""Write the executed course as a static site: ``build/site/index.html`` + one page per lesson.
+"""Build the executed course as a website (``make site``) with Sphinx, MyST-NB and the book theme.
 
-The index lists the lessons in order with their objectives and estimated times (notebook
-metadata ``course``, in reference units, with minutes when ``make speed`` has measured the unit) and, when ``make bench`` has written it, the results table build/bench.md.
-Pages are built from the executed notebooks (``make executed``); MathJax and require.js are
-copied into ``build/site/_static`` so the site reads offline.
+The pages are the executed notebooks the test run saved (``build/executed``, see conftest.py and
+``make executed``); nothing runs again. The site has the lessons in order in a sidebar, Sphinx's
+full-text search, Colab and Binder launch buttons on each lesson (from course.toml), an index with
+each lesson's objectives and time (minutes on a typical laptop, from the notebook metadata, with
+``delivery.time_line``), the slide decks when ``make slides`` has built them, and the results of
+``make bench`` when it has run. It is built offline: MathJax comes from ``make vendor``, widget
+state and the Colab-only cells are left out, and no page asks another host for anything.
 Usage: ``python tools/build_site.py --executed build/executed --out build/site``.
 """
 
 from __future__ import annotations
 
-import html
+import shutil
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import delivery
 import fetch_web_assets
 import nbformat
-from nbconvert import HTMLExporter
 
-from course_utils.speed import cached_reference
+TITLE = "Deep learning for computer vision"
+SITE_ONLY_DROPPED = {delivery.BADGE_TAG, delivery.SETUP_TAG}   # the theme's launch buttons replace them
+CONF = '''# Written by tools/build_site.py: Sphinx with MyST-NB and the book theme, offline.
+project = {title!r}
+author = "the course's contributors"
+html_title = {title!r}
+extensions = ["myst_nb"]
+myst_enable_extensions = ["dollarmath", "amsmath"]
+nb_execution_mode = "off"          # the executed notebooks of the test run, as they are
+nb_ipywidgets_js = {{}}              # no widget renderer from a CDN (widget state is left out)
+html_theme = "sphinx_book_theme"
+html_static_path = ["_static"]
+mathjax_path = "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"   # local MathJax 2 (make vendor)
+myst_update_mathjax = False        # MyST's settings are MathJax 3's; these are MathJax 2's
+mathjax2_config = {{"tex2jax": {{"processClass": "tex2jax_process|mathjax_process|math|output_area",
+                                "ignoreClass": "tex2jax_ignore|mathjax_ignore"}}}}
+html_copy_source = False
+html_show_sourcelink = False
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+suppress_warnings = ["misc.highlighting_failure", "mystnb.unknown_mime_type"]
+html_theme_options = {{
+    "repository_url": {url!r},
+    "repository_branch": {branch!r},
+    "path_to_docs": "notebooks",
+    "use_repository_button": True,
+    "launch_buttons": {{"colab_url": "https://colab.research.google.com",
+                       "binderhub_url": {hub!r}, "notebook_interface": "jupyterlab"}},
+    "home_page_in_toc": True,
+    "show_navbar_depth": 1,
+}}
+'''
 
-STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-line-height:1.5;color:#222}h1{margin-bottom:0}.lesson{border-top:1px solid #ddd;padding:.6rem 0}
-.lesson h2{margin:.2rem 0;font-size:1.25rem}.meta{color:#555;font-size:.9rem}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}"""
+
+def lesson_info(path: Path, slides_dir: Path | None) -> dict[str, Any]:
+    """Title, objectives, time line and slide deck of one executed lesson."""
+    nb = nbformat.read(path, as_version=4)
+    meta = nb.metadata.get("course", {})
+    heading = next((line[2:].strip() for c in nb.cells if c.cell_type == "markdown"
+                    for line in c.source.splitlines() if line.startswith("# ")), None)
+    deck = slides_dir / f"{path.stem}.slides.html" if slides_dir else None
+    return {"stem": path.stem, "title": heading or meta.get("title", path.stem), "objectives": meta.get("objectives", []),
+            "time": delivery.time_line(meta) if "time_full_units" in meta else "",
+            "slides": f"../slides/{deck.name}" if deck and deck.exists() else None}
 
 
-def minutes(seconds: float | None) -> str:
-    if not seconds:
-        return "?"
-    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
-
-
-def units(value: float | None) -> str:
-    """A target in reference units, with minutes on this machine when ``make speed`` has measured it."""
-    if not value:
-        return "?"
-    reference = cached_reference()
-    return f"{value:g} units" + (f" (about {minutes(value * reference['seconds'])} here)" if reference else "")
-
-
-def bench_html(bench_md: Path) -> str:
-    if not bench_md.exists():
-        return "<p>No benchmark yet: <code>make bench</code> runs every notebook in full mode and " \
-               "writes <code>build/bench.md</code>, which then appears here.</p>"
-    import mistune
-
-    return mistune.create_markdown(plugins=["table"])(bench_md.read_text(encoding="utf-8"))
-
-
-def index_html(lessons: list[dict], bench: str, mode: str) -> str:
-    items = []
+def index_md(lessons: list[dict[str, Any]], with_results: bool) -> str:
+    """The home page: what the course is, then each lesson with its objectives and time."""
+    parts = [f"# {TITLE}\n",
+             "An open course taught as an ordered series of Jupyter notebooks (Keras 3 on TensorFlow), "
+             "executed here as they run on a laptop's CPU, in quick mode. Each lesson opens on Colab or "
+             "Binder from the rocket button at the top of its page; the search box finds any word of "
+             "any lesson. Times are minutes on a typical laptop: `make speed` estimates them on yours.\n"]
     for lesson in lessons:
-        objectives = "".join(f"<li>{html.escape(o)}</li>" for o in lesson["objectives"])
-        slides = (f' &middot; <a href="{lesson["slides"]}">slides</a>' if lesson.get("slides") else "")
-        items.append(
-            f'<div class="lesson"><h2><a href="{lesson["href"]}">{html.escape(lesson["title"])}</a></h2>'
-            f'<div class="meta">{html.escape(lesson["stem"])} &middot; estimated time: '
-            f'{units(lesson["time_quick_units"])} quick, {units(lesson["time_full_units"])} full'
-            f' &middot; this build ran in {mode} mode in {minutes(lesson["ran_s"])}{slides}</div>'
-            f"<ul>{objectives}</ul></div>")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Deep learning for computer vision"
-            f"</title><style>{STYLE}</style></head><body><h1>Deep learning for computer vision</h1>"
-            f"<p>The course, executed ({mode} mode). Lessons in order:</p>{''.join(items)}"
-            f"<h1>Results</h1>{bench}</body></html>\n")
+        slides = f' · <a href="{lesson["slides"]}">slides</a>' if lesson["slides"] else ""
+        parts.append(f"## [{lesson['title']}]({lesson['stem']}.ipynb)\n\n{lesson['time']}{slides}\n\n"
+                     + "".join(f"- {objective}\n" for objective in lesson["objectives"]))
+    toc = [lesson["stem"] for lesson in lessons] + (["results"] if with_results else [])
+    parts.append("```{toctree}\n:hidden:\n:maxdepth: 1\n\n" + "\n".join(toc) + "\n```\n")
+    return "\n".join(parts)
 
 
-def build(executed: Path, out: Path, vendor: Path, bench_md: Path, slides_dir: Path | None,
-          only_current: bool = True) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    urls = fetch_web_assets.install_into(out, vendor)
-    exporter = HTMLExporter(template_name="lab", mathjax_url=urls["mathjax_url"],
-                            require_js_url=urls["require_js_url"], mermaid_js_url=urls["mermaid_js_url"])
+def site_notebook(path: Path) -> nbformat.NotebookNode:
+    """The executed lesson without its widget state and Colab-only cells."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)
+    nb.cells = [c for c in nb.cells if not SITE_ONLY_DROPPED & set(c.metadata.get("tags", []))]
+    return nb
+
+
+def write_sources(executed: Path, src: Path, vendor: Path, bench_md: Path, slides_dir: Path | None,
+                  only_current: bool = True) -> list[dict[str, Any]]:
+    """The Sphinx source folder: conf.py, index.md, one notebook per lesson, results.md, _static."""
     lessons_now = {p.name for p in delivery.notebooks()}
     # only lessons still in notebooks/ (a renamed lesson leaves a stale executed copy behind)
     paths = [p for p in delivery.notebooks(executed) if not only_current or p.name in lessons_now]
     if not paths:
         sys.exit(f"build_site: no executed notebooks in {executed} (run `make executed`)")
-    lessons, modes = [], set()
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    web = fetch_web_assets.fetch(vendor)
+    shutil.copytree(web / "mathjax", src / "_static" / "mathjax")
+    config = delivery.load_config()
+    repo = config["repository"]
+    (src / "conf.py").write_text(CONF.format(
+        title=TITLE, url=repo["url"], branch=repo.get("branch", "main"),
+        hub=config.get("binder", {}).get("hub", delivery.DEFAULT_BINDERHUB)), encoding="utf-8")
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        nb.metadata.pop("widgets", None)  # widget state would load its renderer from a CDN
-        meta = nb.metadata.get("course", {})
-        ran = nb.metadata.get(delivery.EXECUTED_KEY, {})
-        modes.add(ran.get("mode", "?"))
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": meta.get("title", path.stem)}})
-        body = body.replace(delivery.COLAB_BADGE_SVG, "_static/colab-badge.svg")  # no request to Google
-        (out / f"{path.stem}.html").write_text(body, encoding="utf-8")
-        slides = slides_dir / f"{path.stem}.slides.html" if slides_dir else None
-        lessons.append({"stem": path.stem, "href": f"{path.stem}.html", "title": meta.get("title", path.stem),
-                        "objectives": meta.get("objectives", []), "time_quick_units": meta.get("time_quick_units"),
-                        "time_full_units": meta.get("time_full_units"), "ran_s": ran.get("seconds"),
-                        "slides": (f"../slides/{slides.name}" if slides and slides.exists() else None)})
-        print(out / f"{path.stem}.html")
+        nbformat.write(site_notebook(path), src / path.name)
+    lessons = [lesson_info(p, slides_dir) for p in paths]
+    if bench_md.exists():
+        (src / "results.md").write_text("# Results of `make bench`\n\n" + bench_md.read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    (src / "index.md").write_text(index_md(lessons, bench_md.exists()), encoding="utf-8")
+    return lessons
+
+
+def build(executed: Path, out: Path, vendor: Path, bench_md: Path, slides_dir: Path | None,
+          only_current: bool = True) -> Path:
+    """Write the Sphinx sources next to ``out`` (``<out>-src``) and build the HTML site into ``out``."""
+    src = out.with_name(out.name + "-src")
+    write_sources(executed, src, vendor, bench_md, slides_dir, only_current)
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E", "-d", str(src / "_doctrees"),
+           str(src), str(out)]
+    if subprocess.run(cmd, check=False).returncode != 0:
+        sys.exit(f"build_site: sphinx-build failed ({' '.join(cmd[2:])})")
     index = out / "index.html"
-    index.write_text(index_html(lessons, bench_html(bench_md), "/".join(sorted(modes))), encoding="utf-8")
     print(index)
     return index
 

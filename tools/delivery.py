@@ -1,4 +1,5 @@
-"""Shared code of the delivery tools: course settings, Colab stamping, student edition, slide rules.
+"""Shared code of the delivery tools: course settings, stamping (Colab and Binder badges, Colab set-up
+cell, the lesson's time line), student edition, slide rules.
 
 The command-line scripts next to this file (stamp_notebooks.py, make_student.py,
 execute_notebook.py, build_site.py, build_slides.py) are thin wrappers around it, and
@@ -23,6 +24,7 @@ NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 BADGE_TAG = "course-badge"
 SETUP_TAG = "course-setup"
+TIME_TAG = "course-time"
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 MAX_LINES = {"code": 15, "markdown": 20}
 MAX_QUICK_UNITS = 2  # a lesson's quick-mode budget in reference units, so 13 lessons fit CI
@@ -35,6 +37,14 @@ NOT_DONE = "not done yet"
 STUB_RAISE = 'raise NotImplementedError("exercise")'
 EXECUTED_KEY = "course_executed"  # metadata of an executed copy: mode and seconds (execute_notebook.py, nbval)
 COLAB_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
+BINDER_BADGE_SVG = "https://mybinder.org/badge_logo.svg"
+DEFAULT_BINDERHUB = "https://mybinder.org"
+# Student-facing times are minutes on a typical laptop: one reference unit (course_utils.speed) taken
+# as 12 s, what the reference workload took at quiet moments on the course's 2-core machine (10.6-13.1 s
+# measured). Reference units stay in `make bench`, CONTRIBUTING.md and the notebooks' metadata.
+TYPICAL_UNIT_SECONDS = 12.0
+# A hand-written time paragraph of the intro cells ("*Time: ...*"), replaced by the stamped one.
+OLD_TIME_LINE = re.compile(r"\n*^\*Time\b[^*]*\*[ \t]*$", re.M)
 
 
 # ---------------------------------------------------------------- settings and notebooks
@@ -73,6 +83,34 @@ def colab_url(rel_path: str, config: dict[str, Any] | None = None) -> str:
             f"/blob/{repo.get('branch', 'main')}/{rel_path}")
 
 
+def binder_url(rel_path: str, config: dict[str, Any] | None = None) -> str:
+    """The Binder address that builds the repository (``binder/``) and opens ``rel_path`` in JupyterLab."""
+    config = config or load_config()
+    repo, hub = config["repository"], config.get("binder", {}).get("hub", DEFAULT_BINDERHUB)
+    return (f"{hub.rstrip('/')}/v2/gh/{github_slug(repo['url'])}/{repo.get('branch', 'main')}"
+            f"?urlpath=lab/tree/{rel_path}")
+
+
+def laptop_minutes(units: float) -> str:
+    """A time in reference units as a student reads it: minutes on a typical laptop."""
+    seconds = units * TYPICAL_UNIT_SECONDS
+    if seconds < 60:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def time_line(meta: dict[str, Any]) -> str:
+    """The lesson's time, from its metadata ``course``: full, quick and presenter mode in minutes on a
+    typical laptop, the study time when ``study_minutes`` gives it, and how to estimate one's own."""
+    extra = [f"{laptop_minutes(meta['time_quick_units'])} in quick mode"]
+    if meta.get("time_presenter_units"):
+        extra.append(f"{laptop_minutes(meta['time_presenter_units'])} with the presenter switch")
+    study = f"; {meta['study_minutes']} minutes to study" if meta.get("study_minutes") else ""
+    return (f"*Time: {laptop_minutes(meta['time_full_units'])} to run on a typical laptop "
+            f"({', '.join(extra)}){study}. `make speed` estimates each lesson on your machine.*")
+
+
 def rel_notebook_path(path: Path) -> str:
     """``notebooks/NN_x.ipynb``: the path a badge points at (the file's folder name + its name)."""
     path = Path(path)
@@ -85,7 +123,8 @@ def rel_notebook_path(path: Path) -> str:
 # ---------------------------------------------------------------- Colab badge and set-up cell
 
 def badge_source(rel_path: str, config: dict[str, Any] | None = None) -> str:
-    return f"[![Open In Colab]({COLAB_BADGE_SVG})]({colab_url(rel_path, config)})"
+    return (f"[![Open In Colab]({COLAB_BADGE_SVG})]({colab_url(rel_path, config)}) "
+            f"[![Launch on Binder]({BINDER_BADGE_SVG})]({binder_url(rel_path, config)})")
 
 
 def setup_source(config: dict[str, Any] | None = None) -> str:
@@ -131,14 +170,22 @@ def _tags(cell: dict[str, Any]) -> list[str]:
 
 
 def stamp(nb: dict[str, Any], rel_path: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return ``nb`` with exactly one badge cell (first) and one Colab set-up cell (before the
-    first other code cell). Idempotent: stamping a stamped notebook changes nothing."""
+    """Return ``nb`` with exactly one badge cell (first: Colab and Binder), the time line (after the
+    introduction, from the metadata; a hand-written ``*Time: ...*`` paragraph there goes) and one
+    Colab set-up cell (before the first other code cell). Idempotent: a second stamp changes nothing."""
     config = config or load_config()
     nb = copy.deepcopy(nb)
-    cells = [c for c in nb["cells"] if not {BADGE_TAG, SETUP_TAG} & set(_tags(c))]
+    cells = [c for c in nb["cells"] if not {BADGE_TAG, SETUP_TAG, TIME_TAG} & set(_tags(c))]
     badge = _cell("markdown", "course-badge", badge_source(rel_path, config), BADGE_TAG, "skip")
     setup = _cell("code", "course-setup", setup_source(config), SETUP_TAG, "skip")
     first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), len(cells))
+    for cell in cells[:first_code]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = OLD_TIME_LINE.sub("", source_text(cell))
+    meta = nb.get("metadata", {}).get("course", {})
+    if {"time_full_units", "time_quick_units"} <= set(meta):
+        cells.insert(first_code, _cell("markdown", "course-time", time_line(meta), TIME_TAG, "-"))
+        first_code += 1
     cells.insert(first_code, setup)
     cells.insert(0, badge)
     nb["cells"] = cells
