@@ -19,6 +19,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 SLOW = {
+    "tests/test_binder.py::test_post_build_caches_the_weights_and_opens_jupyterlab_in_a_fresh_venv": 99,
     "tests/test_packaging.py::test_wheel_installs_a_working_package": 40,   # a wheel in a fresh venv
     "tests/test_widgets.py::test_explain_maps_widget_draws_every_choice_or_says_why_not": 26,
     "tests/test_models.py::test_training_recipe_runs_and_the_tool_has_a_help": 19,
