@@ -68,15 +68,53 @@ def tiny_notebook() -> nbformat.NotebookNode:
 
 # ------------------------------------------------------------------ stamping
 
-def test_stamp_puts_badge_first_and_setup_before_the_first_code_cell():
+def test_stamp_puts_badges_first_the_time_line_then_setup_before_the_first_code_cell():
     nb = delivery.stamp(tiny_notebook(), "notebooks/99_tiny.ipynb", CONFIG)
-    badge, title, setup = nb["cells"][:3]
+    badge, title, time, setup = nb["cells"][:4]
     assert badge["metadata"]["tags"] == [delivery.BADGE_TAG]
     assert "colab.research.google.com/github/example-org/dl-course/blob/main/notebooks/99_tiny.ipynb" \
         in badge["source"]
+    assert ("(https://mybinder.org/v2/gh/example-org/dl-course/main?urlpath=lab/tree/notebooks/99_tiny.ipynb)"
+            in badge["source"]) and delivery.BINDER_BADGE_SVG in badge["source"]
     assert title["source"].startswith("# 99")
+    assert time["metadata"] == {"slideshow": {"slide_type": "-"}, "tags": [delivery.TIME_TAG]}
+    assert time["source"] == ("*Time: under a minute to run on a typical laptop (under a minute in quick "
+                              "mode). `make speed` estimates each lesson on your machine.*")
     assert setup["metadata"] == {"slideshow": {"slide_type": "skip"}, "tags": [delivery.SETUP_TAG]}
-    assert setup["cell_type"] == "code" and nb["cells"][3]["source"].startswith("from course_utils")
+    assert setup["cell_type"] == "code" and nb["cells"][4]["source"].startswith("from course_utils")
+
+
+def test_time_line_is_minutes_on_a_typical_laptop_from_the_metadata():
+    assert [delivery.laptop_minutes(u) for u in (2, 5, 15, 50)] == [
+        "under a minute", "about 1 minute", "about 3 minutes", "about 10 minutes"]
+    line = delivery.time_line({"time_quick_units": 2, "time_full_units": 25, "time_presenter_units": 5,
+                               "study_minutes": 60})
+    assert line == ("*Time: about 5 minutes to run on a typical laptop (under a minute in quick mode, "
+                    "about 1 minute with the presenter switch); 60 minutes to study. "
+                    "`make speed` estimates each lesson on your machine.*")
+    assert "unit" not in line
+
+
+def test_stamp_replaces_a_hand_written_time_paragraph_and_follows_the_metadata():
+    nb = tiny_notebook()
+    nb.cells[0].source += ("\n\n*Time: at most 2 reference units in quick mode, 40 in full mode (one unit is"
+                           "\nabout 12 s on a quiet 2-core machine).*")
+    stamped = delivery.stamp(nb, "notebooks/99_tiny.ipynb", CONFIG)
+    assert stamped["cells"][1]["source"] == "# 99 · A tiny lesson\n\nWe double numbers."
+    stamped.metadata["course"]["time_full_units"] = 50
+    again = delivery.stamp(stamped, "notebooks/99_tiny.ipynb", CONFIG)
+    assert len(again["cells"]) == len(stamped["cells"]) and "about 10 minutes" in again["cells"][2]["source"]
+
+
+def test_no_lesson_introduction_speaks_of_reference_units():
+    """Students read minutes; reference units stay in the metadata, `make bench` and CONTRIBUTING.md.
+    (The introduction is every cell before the set-up code; `make badges` writes its time line.)"""
+    for path in delivery.notebooks():
+        cells = nbformat.read(path, as_version=4).cells
+        intro = cells[:next(i for i, c in enumerate(cells) if c.cell_type == "code")]
+        assert not [c.source for c in intro if re.search(r"reference unit|\bunits? in (quick|full)", c.source)], \
+            f"{path.name}: run `make badges`"
+        assert any(delivery.TIME_TAG in c.metadata.get("tags", []) for c in intro), f"{path.name}: run `make badges`"
 
 
 def test_stamp_is_idempotent_and_follows_a_new_url():
@@ -282,23 +320,18 @@ def test_missing_npm_fails_with_one_clear_line(tmp_path, monkeypatch):
         fetch_web_assets.fetch(tmp_path / "vendor")
 
 
-def test_index_page_lists_lessons_in_order_with_objectives_times_and_bench(tmp_path, monkeypatch):
+def test_index_page_lists_lessons_in_order_with_objectives_minutes_and_slides():
     import build_site
 
-    from course_utils import speed
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-
-    bench = tmp_path / "bench.md"
-    bench.write_text("| notebook | measure | value |\n|---|---|---|\n| 05_cnn | test accuracy | 0.91 |\n")
-    lessons = [{"stem": f"0{i}_x", "href": f"0{i}_x.html", "title": f"Lesson {i}", "objectives": [f"goal {i}"],
-                "time_quick_units": 2, "time_full_units": 50, "ran_s": 12.0, "slides": None} for i in (0, 1)]
-    page = build_site.index_html(lessons, build_site.bench_html(bench), "quick")
-    assert page.index("Lesson 0") < page.index("Lesson 1")
-    assert "goal 1" in page and "50 units full" in page and "<table>" in page and "0.91" in page
-    speed.save_reference(12.0)                       # once measured, minutes on this machine too
-    assert "50 units (about 10 min here) full" in build_site.index_html(lessons, "", "quick")
-    assert "make bench" in build_site.bench_html(tmp_path / "absent.md")
+    lessons = [{"stem": f"0{i}_x", "title": f"0{i} · Lesson {i}", "objectives": [f"goal {i}"],
+                "time": delivery.time_line({"time_quick_units": 2, "time_full_units": 50}),
+                "slides": "../slides/01_x.slides.html" if i else None} for i in (0, 1)]
+    page = build_site.index_md(lessons, with_results=True)
+    assert page.index("## [00 · Lesson 0](00_x.ipynb)") < page.index("## [01 · Lesson 1](01_x.ipynb)")
+    assert "- goal 1\n" in page and "about 10 minutes to run on a typical laptop" in page and "units" not in page
+    assert page.count('<a href="../slides/01_x.slides.html">slides</a>') == 1
+    assert page.endswith("```{toctree}\n:hidden:\n:maxdepth: 1\n\n00_x\n01_x\nresults\n```\n")
+    assert "results" not in build_site.index_md(lessons, with_results=False).split("toctree")[1]
 
 
 @pytest.fixture(scope="module")
@@ -361,7 +394,11 @@ def test_slides_wrap_code_and_output_instead_of_overflowing(built_tiny_course):
 def test_site_pages_and_index_load_nothing_from_the_network(built_tiny_course):
     page = (built_tiny_course / "site" / "99_tiny.html").read_text()
     index = (built_tiny_course / "site" / "index.html").read_text()
-    assert "double(3) = 6" in page and "_static/colab-badge.svg" in page
-    assert [u for u in _external_urls(page) if "colab.research.google.com/github/" not in u] == []
-    assert 'href="99_tiny.html"' in index and "Double a number" in index
+    assert "double(3) = 6" in page and "Colab set-up" not in page and "badge_logo.svg" not in page
+    launch = ("https://colab.research.google.com/github/", "https://mybinder.org/v2/gh/", "https://github.com/")
+    assert [u for u in _external_urls(page) if not u.startswith(launch)] == []
+    assert [u for u in _external_urls(index) if not u.startswith(launch)] == []
+    assert 'href="99_tiny.html"' in index and "Double a number" in index and "units" not in index
     assert 'href="../slides/99_tiny.slides.html"' in index
+    assert (built_tiny_course / "site" / "searchindex.js").is_file()
+    assert (built_tiny_course / "site" / "_static" / "mathjax" / "MathJax.js").is_file()
