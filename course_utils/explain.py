@@ -5,7 +5,8 @@ Lesson 08 (``08_visualizing_convnets``) derives every function; lesson 10 reuses
 Primary sources: Simonyan, Vedaldi & Zisserman (2014), "Deep inside convolutional networks"
 (saliency, class models); Zeiler & Fergus (2014), "Visualizing and understanding convolutional
 networks" (occlusion); Yosinski et al. (2015), "Understanding neural networks through deep
-visualization" (regularisers); Mahendran & Vedaldi (2015), "Understanding deep image
+visualization" (four regularisers: L2 decay, blur, clipping pixels of small norm or small
+contribution); Mordvintsev, Olah & Tyka (2015), "Inceptionism" (jitter); Mahendran & Vedaldi (2015), "Understanding deep image
 representations by inverting them"; Selvaraju et al. (2017), "Grad-CAM"; Petsiuk, Das & Saenko (2018),
 "RISE" (deletion metric); Adebayo et al. (2018), "Sanity checks for saliency maps".
 
@@ -141,6 +142,12 @@ def grad_cam_combine(activations: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     return np.maximum(np.einsum("...ijk,...k->...ij", np.asarray(activations), np.asarray(alphas)), 0.0)
 
 
+def _zero_weak(image: np.ndarray, strength: np.ndarray, percentile: float) -> np.ndarray:
+    """Zero the pixels of ``image`` whose ``strength`` ``(..., H, W)`` is below its percentile, per image."""
+    threshold = np.percentile(strength, percentile, axis=(-2, -1), keepdims=True)
+    return np.where((strength < threshold)[..., None], 0, image).astype(image.dtype)
+
+
 def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
     """Yosinski et al. (2015) regulariser: zero the pixels whose norm is below a percentile.
 
@@ -150,9 +157,20 @@ def clip_small_norm(image: np.ndarray, percentile: float) -> np.ndarray:
     Usage: ``image = clip_small_norm(image, 20)   # the weakest 20 % of the pixels go to zero`` (lesson 08).
     """
     image = np.asarray(image)
-    norms = np.linalg.norm(image, axis=-1)
-    threshold = np.percentile(norms, percentile, axis=(-2, -1), keepdims=True)
-    return np.where((norms < threshold)[..., None], 0, image).astype(image.dtype)
+    return _zero_weak(image, np.linalg.norm(image, axis=-1), percentile)
+
+
+def clip_small_contribution(image: np.ndarray, grads: np.ndarray, percentile: float) -> np.ndarray:
+    """Yosinski et al. (2015), fourth regulariser: zero the pixels of small contribution.
+
+    Setting pixel ``(i, j)`` to zero changes the objective by about ``-sum_c x_ijc * grad_ijc`` (first
+    order); the pixels where ``|sum_c x * grad|`` is below its ``percentile`` percentile go to zero.
+    Usage: ``image = clip_small_contribution(image, grads, 20)`` (lesson 08).
+    """
+    image, grads = np.asarray(image), np.asarray(grads)
+    if image.shape != grads.shape:
+        raise ValueError(f"image and grads must have one shape, got {image.shape} and {grads.shape}")
+    return _zero_weak(image, np.abs((image * grads).sum(axis=-1)), percentile)
 
 
 def grad_cam(model, image: np.ndarray, class_index: int | None = None, layer_name: str | None = None,
@@ -218,13 +236,15 @@ def occlusion_map(model, image: np.ndarray, class_index: int | None = None, patc
 def _normalised_steps(value_and_grad, images: np.ndarray, steps: int, step_size: Callable[[int], float],
                       progress_desc: str | None, value_range: tuple[float, float] | None, jitter: int | None = 0,
                       rng: np.random.Generator | None = None, blur_every: int | None = None,
-                      blur_sigma: float | None = None, clip_percentile: float | None = None):
+                      blur_sigma: float | None = None, clip_percentile: float | None = None,
+                      contribution_percentile: float | None = None):
     """The loop of :func:`class_model_visualization` and :func:`invert_features`.
 
     Step ``t``: roll the images by up to ``jitter`` pixels (drawn from ``rng``), take ``(value,
     gradient)`` there, roll the gradient back and move each image by ``step_size(t)`` times its
     gradient divided by the gradient's mean absolute value; then blur every ``blur_every`` steps,
-    zero the weak pixels (``clip_percentile``) and clip into ``value_range``. ``value_and_grad`` is
+    zero the pixels of small norm (``clip_percentile``) or small contribution
+    (``contribution_percentile``, with that step's gradient) and clip into ``value_range``. ``value_and_grad`` is
     compiled when it pays (a graph is about 4x faster per step than eager on a CPU, but tracing costs
     about 8 steps). Returns the images and the values, one row per step and one for the result.
     """
@@ -242,6 +262,8 @@ def _normalised_steps(value_and_grad, images: np.ndarray, steps: int, step_size:
             images = gaussian_filter(images, sigma=(0, blur_sigma, blur_sigma, 0))
         if clip_percentile:
             images = clip_small_norm(images, clip_percentile)
+        if contribution_percentile:
+            images = clip_small_contribution(images, grads, contribution_percentile)
         if value_range is not None:
             images = np.clip(images, *value_range)
     values.append(value_and_grad(tf.constant(images))[0].numpy())
@@ -254,13 +276,18 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
                               clip_percentile: float | None = None, jitter: int | None = 8,
                               layer_name: str | None = None, unit: int | Sequence[int] | None = None,
                               value_range: tuple[float, float] | None = None,
-                              seed: int = 0, progress_desc: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient ascent from a zero image on ``score - l2 * ||I||^2`` (Simonyan et al. 2014).
+                              seed: int = 0, progress_desc: str | None = None,
+                              contribution_percentile: float | None = None,
+                              init: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient ascent from a zero image (or ``init``, ``(N, H, W, C)``) on ``score - l2 * ||I||^2``
+    (Simonyan et al. 2014).
 
-    Yosinski et al. (2015) regularisers, each off with 0 or None: roll the image by up to
-    ``jitter`` pixels before each gradient step; a Gaussian blur (``blur_sigma``) every
-    ``blur_every`` steps; set to zero the pixels whose norm over the channels is below the
-    ``clip_percentile`` percentile of the image. Each step moves the pixels by ``lr`` on average
+    Yosinski et al. (2015) regularisers besides the L2 decay, each off with 0 or None: a Gaussian
+    blur (``blur_sigma``) every ``blur_every`` steps; set to zero the pixels whose norm over the
+    channels is below the ``clip_percentile`` percentile of the image, or whose contribution
+    (:func:`clip_small_contribution`) is below ``contribution_percentile``. Jitter, from Mordvintsev
+    et al. (2015, "Inceptionism"): roll the image by up to ``jitter`` pixels before each gradient
+    step. Each step moves the pixels by ``lr`` on average
     (the gradient is divided by its mean absolute value), so one ``lr`` suits models whose
     gradients differ in scale; ``value_range=(lo, hi)`` clips into the input range, e.g.
     ``(-1, 1)`` for ``imagenet_model()``, ``(0, 1)`` for the Fashion CNN.
@@ -297,9 +324,12 @@ def class_model_visualization(model, class_index: int | Sequence[int] | None, st
             objective = tf.reduce_sum(scores) - l2 * tf.reduce_sum(batch ** 2)
         return scores, tape.gradient(objective, batch)
 
-    images, history = _normalised_steps(scores_and_grads, np.zeros((len(targets), *shape), dtype=dtype), steps,
-                                        lambda step: lr, progress_desc, value_range, jitter,
-                                        np.random.default_rng(seed), blur_every, blur_sigma, clip_percentile)
+    start = np.zeros((len(targets), *shape), dtype=dtype) if init is None else np.asarray(init, dtype=dtype)
+    if start.shape != (len(targets), *shape):
+        raise ValueError(f"init must have shape {(len(targets), *shape)}, got {start.shape}")
+    images, history = _normalised_steps(scores_and_grads, start, steps, lambda step: lr, progress_desc,
+                                        value_range, jitter, np.random.default_rng(seed), blur_every,
+                                        blur_sigma, clip_percentile, contribution_percentile)
     return images.astype(dtype), history
 
 

@@ -32,6 +32,7 @@ from course_utils.paths import cache_dir
 FEATURES_DIR = "features"   # under paths.cache_dir()
 # TensorFlow's flower photos (Katba's flower classifier), pinned: size and SHA-256 from TensorFlow Datasets'
 # url_checksums/tf_flowers.txt; downloaded only online (lesson 06, optional section).
+FLOWERS_MB = 218
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 FLOWERS_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
 
@@ -106,6 +107,44 @@ def unfreeze_top(model, first: str, freeze_bn: bool = True) -> list[str]:
     for i, layer in enumerate(model.layers):
         layer.trainable = i >= cut and not (freeze_bn and isinstance(layer, keras.layers.BatchNormalization))
     return [layer.name for layer in model.layers if layer.trainable and layer.weights]
+
+
+def start_fine_tuning(model, base, first: str, head_learning_rate: float, ratio: float = 10.0):
+    """The second stage of fine-tuning (the Keras guide's recipe): unfreeze ``base`` from ``first`` on,
+    BatchNormalization kept frozen (:func:`unfreeze_top`), and recompile ``model`` with Adam at
+    ``head_learning_rate / ratio`` (10-100 times lower than the head's), so the change takes effect.
+
+    Returns ``model``. Usage: ``model = start_fine_tuning(model, base, "block11_expand_conv", 1e-3)``.
+    """
+    if head_learning_rate <= 0 or not 10 <= ratio <= 100:
+        raise ValueError(f"need head_learning_rate > 0 and ratio in [10, 100], got {head_learning_rate}, {ratio}")
+    unfreeze_top(base, first)
+    model.compile(optimizer=keras.optimizers.Adam(head_learning_rate / ratio),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def flower_photos(size: int, origin: str = FLOWERS_URL, file_hash: str | None = FLOWERS_SHA256,
+                  cache_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Katba's flower photos: the archive (``FLOWERS_MB`` MB for TensorFlow's 3,670 photos of 5 classes)
+    fetched once by ``keras.utils.get_file`` (SHA-256 checked, extracted), then every photo of its class
+    folders read at ``size`` x ``size``: ``(images uint8 (N, size, size, 3), labels, class names)``.
+
+    Usage: ``images, labels, classes = flower_photos(96)`` (lesson 06, online only).
+    """
+    if size < 1:
+        raise ValueError(f"size must be at least 1, got {size}")
+    if cache_dir is not None:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)   # get_file falls back to /tmp otherwise
+    found = Path(keras.utils.get_file(origin=origin, file_hash=file_hash, extract=True,
+                                      cache_dir=None if cache_dir is None else str(cache_dir)))
+    roots = sorted({photo.parent.parent for photo in found.rglob("*.jpg")})
+    if len(roots) != 1:
+        raise ValueError(f"expected one folder of class folders of JPEG photos in {found}, found {len(roots)}")
+    data = keras.utils.image_dataset_from_directory(roots[0], image_size=(size, size), shuffle=False,
+                                                    verbose=False)
+    images = np.concatenate([np.round(batch).astype(np.uint8) for batch, _ in data])
+    return images, np.concatenate([labels for _, labels in data]).astype("int32"), list(data.class_names)
 
 
 def _digest(arrays) -> str:

@@ -8,7 +8,6 @@ import pytest
 from keras import layers
 
 from course_utils import explain
-from course_utils.exercises import lesson08 as l8
 
 GOLDEN = np.load(Path(__file__).parent / "golden" / "vision_explain.npz", allow_pickle=False)
 
@@ -97,7 +96,7 @@ def test_grad_cam_matches_closed_form(make, image):
         raw = explain.grad_cam(model, image, class_index=c, upsample=False, normalize=False)
         np.testing.assert_allclose(raw, expected, atol=1e-5)
     _, grads = explain.grad_cam_gradients(model, image, class_index=1)
-    np.testing.assert_allclose(l8.grad_cam_weights(grads), dense[:, 1] / (H * W), atol=1e-6)
+    np.testing.assert_allclose(explain.grad_cam_weights(grads), dense[:, 1] / (H * W), atol=1e-6)
     assert explain.last_conv_layer_name(model) == "features"
 
 
@@ -120,9 +119,9 @@ def test_grad_cam_top_class_default_and_zero_map_stays_zero(image):
 def test_grad_cam_pieces():
     acts = np.arange(12, dtype=float).reshape(2, 2, 3)
     grads = np.ones((2, 2, 3)) * np.array([1.0, -1.0, 0.5])
-    alphas = l8.grad_cam_weights(grads)
+    alphas = explain.grad_cam_weights(grads)
     np.testing.assert_allclose(alphas, [1.0, -1.0, 0.5])
-    np.testing.assert_allclose(l8.grad_cam_combine(acts, alphas),
+    np.testing.assert_allclose(explain.grad_cam_combine(acts, alphas),
                                np.maximum(acts[..., 0] - acts[..., 1] + 0.5 * acts[..., 2], 0))
 
 
@@ -306,16 +305,16 @@ def test_clip_small_norm_zeroes_whole_weak_pixels():
     rng = np.random.default_rng(0)
     image = rng.normal(size=(5, 4, 3))
     image[0, 0] = [0.0, 0.0, 10.0]             # one large channel: a strong pixel, kept whole
-    out = l8.clip_small_norm(image, 40)
+    out = explain.clip_small_norm(image, 40)
     norms = np.linalg.norm(image, axis=-1)
     weak = norms < np.percentile(norms, 40)
     assert weak.sum() == 8 and np.all(out[weak] == 0)
     np.testing.assert_array_equal(out[~weak], image[~weak])
     assert not np.all(image[weak] == 0)        # the input is not changed in place
-    np.testing.assert_array_equal(l8.clip_small_norm(image, 0), image)
+    np.testing.assert_array_equal(explain.clip_small_norm(image, 0), image)
     batch = np.stack([image, 3 * image[::-1]])   # one threshold per image
-    np.testing.assert_array_equal(l8.clip_small_norm(batch, 40)[0], out)
-    assert (l8.clip_small_norm(batch, 40)[1] == 0).all(axis=-1).sum() == 8
+    np.testing.assert_array_equal(explain.clip_small_norm(batch, 40)[0], out)
+    assert (explain.clip_small_norm(batch, 40)[1] == 0).all(axis=-1).sum() == 8
 
 
 def test_class_model_visualization_shows_a_progress_bar_when_asked(capsys):
@@ -404,3 +403,20 @@ def test_the_shared_step_loop_equals_the_two_old_loops():
            "unit_history": unit_history, "inv_eager_image": inverted, "inv_eager_losses": losses}
     for name, value in got.items():
         np.testing.assert_allclose(value, GOLDEN[name], rtol=0, atol=1e-6, err_msg=name)
+
+
+def test_class_model_starts_from_init_and_contribution_clipping_zeroes_pixels():
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((8, 8, 3))
+    hidden = layers.Conv2D(4, 3, padding="same", activation="relu", bias_initializer="random_normal")(inputs)
+    logits = layers.Dense(2, name="logits")(layers.Flatten()(hidden))
+    model = keras.Model(inputs, layers.Softmax()(logits))
+    start = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype("float32")
+    same, _ = explain.class_model_visualization(model, [0, 1], steps=0, init=start, jitter=0)
+    np.testing.assert_array_equal(same, start)
+    clipped, history = explain.class_model_visualization(model, [0, 1], steps=2, init=start, jitter=0,
+                                                         blur_every=None, contribution_percentile=50)
+    assert (np.all(clipped == 0, axis=-1).sum(axis=(1, 2)) >= 32).all()   # half of the 64 pixels
+    assert history.shape == (3, 2)
+    with pytest.raises(ValueError, match="init must have shape"):
+        explain.class_model_visualization(model, 0, steps=1, init=start)

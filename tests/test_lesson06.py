@@ -10,12 +10,15 @@ from course_utils import transfer
 from course_utils.exercises import lesson06 as l06
 
 
-def _head(base, k, dropout, *, freeze=True, inference=True, softmax=True, units=None):
+def _head(base, k, dropout, *, freeze=True, inference=True, softmax=True, units=None, rate=None,
+          drop=True, after=False):
     base.trainable = not freeze
     inputs = keras.Input(base.input_shape[1:])
     x = base(inputs, training=False) if inference else base(inputs)
-    x = keras.layers.Dropout(dropout)(x)
-    return keras.Model(inputs, keras.layers.Dense(units or k, activation="softmax" if softmax else None)(x))
+    if drop and not after:
+        x = keras.layers.Dropout(dropout if rate is None else rate)(x)
+    x = keras.layers.Dense(units or k, activation="softmax" if softmax else None)(x)
+    return keras.Model(inputs, keras.layers.Dropout(dropout)(x) if after else x)
 
 
 def _head_extra_dense(base, k, dropout):
@@ -38,15 +41,18 @@ def _cache(model, images, path, *, save=True, load=True, pickle=False, wrong=Fal
     return features
 
 
-def _unfreeze(model, first, *, bn=False, below=False, container=True, only_first=False):
-    model.trainable = container
-    names = [layer.name for layer in model.layers]
+def _second_stage(model, base, first, head_lr, *, bn=False, below=False, container=True, only_first=False,
+                  compile=True, ratio=10.0, give=True):
+    base.trainable = container
+    names = [layer.name for layer in base.layers]
     cut = names.index(first)
-    for i, layer in enumerate(model.layers):
+    for i, layer in enumerate(base.layers):
         is_bn = isinstance(layer, keras.layers.BatchNormalization)
         on = (i == cut) if only_first else (i >= cut or below)
         layer.trainable = on and (bn or not is_bn)
-    return model
+    if compile:
+        model.compile(optimizer=keras.optimizers.Adam(head_lr / ratio), loss="sparse_categorical_crossentropy")
+    return model if give else None
 
 
 WRONG = {
@@ -56,6 +62,9 @@ WRONG = {
         (lambda b, k, d: _head(b, k, d, units=7), "one unit per class"),
         (_head_extra_dense, "expected"),
         (lambda b, k, d: b, "one unit per class"),
+        (lambda b, k, d: _head(b, k, d, rate=0.2), "use the argument"),
+        (lambda b, k, d: _head(b, k, d, drop=False), "no Dropout layer"),
+        (lambda b, k, d: _head(b, k, d, after=True), "dropout goes before the Dense softmax"),
     ]),
     "extract_features": (l06.check_extract_features, [
         (lambda m, x, p: _cache(m, x, p, save=False), "no file at path"),
@@ -65,17 +74,26 @@ WRONG = {
         (lambda m, x, p: _cache(m, x, p, save="images"), "does not hold the features"),
         (lambda m, x, p: m.predict(x, verbose=0)[0], "wrong shape"),
     ]),
-    "unfreeze_top": (l06.check_unfreeze_top, [
-        (lambda m, f: _unfreeze(m, f, bn=True), "BatchNormalization layer is trainable"),
-        (lambda m, f: _unfreeze(m, f, below=True), "below"),
-        (lambda m, f: _unfreeze(m, f, container=False), "model itself is still frozen"),
-        (lambda m, f: _unfreeze(m, f, only_first=True), "should be trainable"),
+    "start_fine_tuning": (l06.check_start_fine_tuning, [
+        (lambda m, b, f, lr: _second_stage(m, b, f, lr, bn=True), "BatchNormalization layer is trainable"),
+        (lambda m, b, f, lr: _second_stage(m, b, f, lr, below=True), "below"),
+        (lambda m, b, f, lr: _second_stage(m, b, f, lr, container=False), "base itself is still frozen"),
+        (lambda m, b, f, lr: _second_stage(m, b, f, lr, only_first=True), "should be trainable"),
+        (lambda m, b, f, lr: _second_stage(m, b, f, lr, compile=False), "not recompiled"),
+        (lambda m, b, f, lr: _second_stage(m, b, f, lr, ratio=1.0), "10 to 100 times lower"),
+        (lambda m, b, f, lr: _second_stage(m, b, f, lr, ratio=1000.0), "10 to 100 times lower"),
+        (lambda m, b, f, lr: _second_stage(m, b, f, lr, give=False), "returned None"),
     ]),
 }
 
 
 def test_a_correct_student_function_is_handed_on_not_the_probe():
-    def mine(model, first):
-        return transfer.unfreeze_top(model, first)
+    def mine(model, base, first, head_lr):
+        return transfer.start_fine_tuning(model, base, first, head_lr, ratio=100)
 
-    assert l06.check_unfreeze_top(mine).use is mine
+    assert l06.check_start_fine_tuning(mine).use is mine
+
+
+def test_a_head_without_training_false_passes():
+    # in Keras 3 an outer training=True overrides it; the frozen BN layers are what holds
+    assert l06.check_frozen_base_with_head(lambda b, k, d: _head(b, k, d, inference=False)).passed

@@ -1,12 +1,60 @@
 """Lesson 08 (visualizing ConvNets): the checkers pass their references and name the fault of each
-wrong implementation."""
+wrong implementation (the student writes each computation with a GradientTape)."""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
+from course_utils import explain
 from course_utils.exercises import lesson08 as l8
+from course_utils.models import scores_model
+
+
+def _input_grads(model, image, c, *, softmax=False):
+    x = tf.constant(image[None])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = model(x, training=False) if softmax else scores_model(model)(x, training=False)
+        score = out[0, c]
+    return tape.gradient(score, x).numpy()[0]
+
+
+def _saliency(model, image, c, *, softmax=False, reduce="max", absolute=True):
+    grads = _input_grads(model, image, c, softmax=softmax)
+    grads = np.abs(grads) if absolute else grads
+    return getattr(grads, reduce)(axis=-1)
+
+
+def _grad_cam(model, image, c, layer, *, wrt_input=False, relu=True, pool="mean", softmax=False):
+    output = model.outputs[0] if softmax else model.get_layer("logits").output
+    sub = keras.Model(model.inputs[0], [model.get_layer(layer).output, output])
+    x = tf.constant(image[None])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        acts, scores = sub(x, training=False)
+        score = scores[0, c]
+    if wrt_input:       # the input's gradient, averaged over the channels, as the "map"
+        return np.maximum(tape.gradient(score, x).numpy()[0].mean(axis=-1), 0)
+    grads = tape.gradient(score, acts).numpy()[0]
+    alphas = getattr(grads, pool)(axis=(0, 1))
+    weighted = acts.numpy()[0] @ alphas
+    return np.maximum(weighted, 0) if relu else weighted
+
+
+def _class_model(model, c, steps, l2, lr, *, sign=1.0, l2_sign=1.0, start=0.0):
+    x = np.full((1, *model.inputs[0].shape[1:]), start, dtype="float32")
+    scores = scores_model(model)
+    for _ in range(steps):
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            objective = scores(xt, training=False)[0, c] - l2_sign * l2 * tf.reduce_sum(xt ** 2)
+        g = tape.gradient(objective, xt).numpy()
+        x = x + sign * lr * g / np.abs(g).mean()
+    return x[0]
 
 
 def _clip_per_channel(image, p):          # zeroes single channel values, not whole pixels
@@ -29,20 +77,24 @@ def _clip_and_scale(image, p):            # right pixels zeroed, but the kept on
 
 
 WRONG = {
-    "grad_cam_weights": (l8.check_grad_cam_weights, [
-        (lambda g: g.sum(axis=(0, 1)), "summed the gradients"),
-        (lambda g: np.abs(g).mean(axis=(0, 1)), "averaged |gradient|"),
-        (lambda g: g.mean(axis=(1, 2)), "wrong shape"),
-        (lambda g: g.mean(axis=-1), "one weight per channel"),
-        (lambda g: g.max(axis=(0, 1)), "took the maximum"),
+    "saliency_map": (l8.check_saliency_map, [
+        (lambda m, x, c: _saliency(m, x, c, softmax=True), "after the softmax"),
+        (lambda m, x, c: _saliency(m, x, c, absolute=False), "signed gradient"),
+        (lambda m, x, c: _saliency(m, x, c, reduce="mean"), "averaged over the channels"),
+        (lambda m, x, c: _input_grads(m, x, c), "wrong shape"),
     ]),
-    "grad_cam_combine": (l8.check_grad_cam_combine, [
-        (lambda a, w: a @ w, "negative values: apply the ReLU"),
-        (lambda a, w: np.abs(a @ w), "took |sum|"),
-        (lambda a, w: np.maximum(a * w, 0).sum(axis=-1), "ReLU applied before summing"),
-        (lambda a, w: a @ np.maximum(w, 0), "ReLU applied before summing"),
-        (lambda a, w: np.maximum(a @ w, 0) / np.maximum(a @ w, 0).max(), "scaled the map"),
-        (lambda a, w: np.maximum(a.transpose(1, 0, 2) @ w, 0), "wrong shape"),
+    "grad_cam": (l8.check_grad_cam, [
+        (lambda m, x, c, n: _grad_cam(m, x, c, n, wrt_input=True), "not the input"),
+        (lambda m, x, c, n: _grad_cam(m, x, c, n, relu=False), "apply the ReLU"),
+        (lambda m, x, c, n: _grad_cam(m, x, c, n, pool="sum"), "alpha_k is their mean"),
+        (lambda m, x, c, n: _grad_cam(m, x, c, n, softmax=True), "after the softmax"),
+        (lambda m, x, c, n: np.abs(_grad_cam(m, x, c, n, relu=False)), "took |sum|"),
+    ]),
+    "class_model": (l8.check_class_model, [
+        (lambda m, c, n, l2, lr: _class_model(m, c, n, l2, lr, sign=-1.0), "ASCENT"),
+        (lambda m, c, n, l2, lr: _class_model(m, c, n, l2, lr, l2_sign=-1.0), "wrong sign of the L2 term"),
+        (lambda m, c, n, l2, lr: _class_model(m, c, n, l2, lr, start=0.5), "start from np.zeros"),
+        (lambda m, c, n, l2, lr: _class_model(m, c, n, 0.0, lr), "no L2 term"),
     ]),
     "clip_small_norm": (l8.check_clip_small_norm, [
         (_clip_per_channel, "zero a pixel as a whole"),
@@ -53,22 +105,38 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("check, reference", [
-    (l8.check_grad_cam_weights, l8.grad_cam_weights),
-    (l8.check_grad_cam_combine, l8.grad_cam_combine),
-    (l8.check_clip_small_norm, l8.clip_small_norm),
+@pytest.mark.parametrize("check, written", [
+    (l8.check_saliency_map, _saliency),
+    (l8.check_grad_cam, _grad_cam),
+    (l8.check_class_model, _class_model),
 ])
-def test_reference_and_an_equivalent_solution_pass(check, reference, capsys):
-    assert check(reference).passed
-    equivalent = {l8.check_grad_cam_weights: lambda g: g.sum(axis=0).sum(axis=0) / (g.shape[0] * g.shape[1]),
-                  l8.check_grad_cam_combine: lambda a, w: np.maximum(np.tensordot(a, w, axes=1), 0),
-                  l8.check_clip_small_norm: lambda im, p: im * (np.linalg.norm(im, axis=-1)
-                                                                >= np.percentile(np.linalg.norm(im, axis=-1),
-                                                                                 p))[..., None]}[check]
-    assert check(equivalent).passed
+def test_a_tape_written_solution_passes_and_is_handed_on(check, written, capsys):
+    result = check(written)
+    assert result.passed and result.use is written
     assert "WRONG" not in capsys.readouterr().out
 
 
+def test_an_equivalent_clipping_passes():
+    def mine(im, p):
+        norms = np.linalg.norm(im, axis=-1)
+        return im * (norms >= np.percentile(norms, p))[..., None]
+
+    assert l8.check_clip_small_norm(mine).passed
+
+
+def test_small_contribution_clipping_zeroes_the_pixels_whose_removal_changes_the_score_least():
+    image = np.ones((2, 3, 2))
+    grads = np.zeros((2, 3, 2))
+    grads[0, 0] = [5.0, -1.0]        # contribution |5 - 1| = 4
+    grads[1, 2] = [-3.0, 0.0]        # 3
+    grads[0, 1] = [1.0, -1.0]        # 0: cancels, although its gradient is large
+    out = explain.clip_small_contribution(image, grads, 70)   # threshold 1.5
+    kept = np.any(out != 0, axis=-1)
+    assert kept.tolist() == [[True, False, False], [False, False, True]]
+    with pytest.raises(ValueError, match="one shape"):
+        explain.clip_small_contribution(image, grads[..., :1], 50)
+
+
 def test_returning_nothing_says_so():
-    result = l8.check_grad_cam_weights(lambda g: None)
+    result = l8.check_saliency_map(lambda m, x, c: None)
     assert "returned NoneType" in " ".join(result.messages)

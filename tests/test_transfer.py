@@ -3,6 +3,7 @@ unfreezing with BatchNormalization frozen, the learning-curve helpers (tiny mode
 
 from __future__ import annotations
 
+import tarfile
 from pathlib import Path
 
 import keras
@@ -12,6 +13,7 @@ import pytest
 from course_utils import data, transfer
 from course_utils.data import read_photo, subset
 from course_utils.inference import accuracy
+from course_utils.paths import sha256_of
 
 GOLDEN = np.load(Path(__file__).parent / "golden" / "vision_transfer.npz", allow_pickle=False)
 
@@ -222,3 +224,47 @@ def test_read_photo_golden_and_one_line_errors(tmp_path):
         with pytest.raises(ValueError, match=message) as info:
             read_photo(path)
         assert "\n" not in str(info.value)
+
+
+def test_start_fine_tuning_unfreezes_the_top_and_recompiles_at_a_lower_rate():
+    base = _net(2)
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(base(inputs)))
+    base.trainable = False
+    assert transfer.start_fine_tuning(model, base, "block_conv", 1e-3, ratio=20) is model
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(5e-5)
+    assert [layer.name for layer in base.layers if layer.trainable and layer.weights] == ["block_conv", "logits"]
+    with pytest.raises(ValueError, match="ratio in"):
+        transfer.start_fine_tuning(model, base, "block_conv", 1e-3, ratio=2)
+
+
+def _flower_archive(folder: Path) -> tuple[Path, dict[str, list[np.ndarray]]]:
+    """A tiny archive with the layout of TensorFlow's flower_photos.tgz: flower_photos/<class>/*.jpg and
+    a LICENSE.txt, 3 photos of 2 classes (flat colours, so JPEG keeps them to within a few levels)."""
+    root = folder / "src" / "flower_photos"
+    photos = {}
+    for k, name in enumerate(("daisy", "roses")):
+        (root / name).mkdir(parents=True)
+        photos[name] = [np.full((30, 40, 3), (40 + 60 * i, 200 - 80 * k, 90), np.uint8) for i in range(3)]
+        for i, photo in enumerate(photos[name]):
+            keras.utils.save_img(root / name / f"{i}.jpg", photo, scale=False)
+    (root / "LICENSE.txt").write_text("fixture")
+    archive = folder / "flower_photos.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root, arcname="flower_photos")
+    return archive, photos
+
+
+def test_flower_photos_reads_a_fixture_archive_with_the_real_layout(tmp_path):
+    archive, photos = _flower_archive(tmp_path)
+    digest = sha256_of(archive)
+    images, labels, classes = transfer.flower_photos(16, origin=archive.as_uri(), file_hash=digest,
+                                                     cache_dir=tmp_path / "cache")
+    assert classes == ["daisy", "roses"] and labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert images.shape == (6, 16, 16, 3) and images.dtype == np.uint8
+    expected = np.stack([p[0, 0] for name in classes for p in photos[name]]).astype(int)
+    assert np.abs(images.reshape(6, -1, 3).astype(int) - expected[:, None]).max() <= 4
+    with pytest.raises(ValueError, match="size"):
+        transfer.flower_photos(0, origin=archive.as_uri(), file_hash=digest, cache_dir=tmp_path / "cache")
+    with pytest.raises(ValueError, match="hash"):
+        transfer.flower_photos(16, origin=archive.as_uri(), file_hash="0" * 64, cache_dir=tmp_path / "other")
