@@ -147,6 +147,15 @@ def test_each_step_lowers_its_own_loss_on_a_fixed_batch():
                                                                if w.ndim > 1]))
 
 
+class _OtherGAN(gan.GAN):
+    """A subclass, as lesson 11's MyGAN."""
+
+
+def test_make_gan_builds_the_class_it_is_given():
+    model = gan.make_gan(seed=0, model_class=_OtherGAN)
+    assert type(model) is _OtherGAN and model.generator.count_params() == gan.make_gan(seed=0).generator.count_params()
+
+
 def test_make_gan_and_the_tutorial_gan_are_gans_with_their_recipes():
     ours, tutorial = gan.make_gan(seed=0), compare_dcgan.make_tutorial_gan(seed=0)
     assert isinstance(ours, gan.GAN) and isinstance(tutorial, gan.GAN)

@@ -170,7 +170,26 @@ def test_class_coverage_of_copies_of_one_image_is_one_hot(test_images, cnn):
     assert gm.coverage_entropy(np.full(10, 0.1)) == pytest.approx(np.log2(10))
 
 
+def test_precision_recall_on_a_hand_example():
+    real = np.array([[0.0], [1.0], [2.0], [3.0]])          # each real point's nearest neighbour is 1 away
+    fake = np.array([[0.5], [10.0]])                        # each fake point's nearest is 9.5 away
+    # k = 1: 0.5 lies in a real ball, 10 in none; every real point lies within 9.5 of 0.5
+    assert gm.precision_recall(real, fake, k=1) == {"precision": 0.5, "recall": 1.0}
+    assert gm.precision_recall(fake, real, k=1) == {"precision": 1.0, "recall": 0.5}
+
+
+def test_precision_recall_see_a_collapse_that_keeps_the_precision():
+    rng = np.random.default_rng(9)
+    real = rng.normal(size=(400, 8))
+    assert gm.precision_recall(real, real.copy()) == {"precision": 1.0, "recall": 1.0}
+    collapsed = real[rng.integers(0, 5, 400)] + 1e-3 * rng.normal(size=(400, 8))   # 5 images, copied
+    pr = gm.precision_recall(real, collapsed)
+    assert pr["precision"] == 1.0 and pr["recall"] < 0.05
+
+
 @pytest.mark.parametrize(("call", "match"), [
+    (lambda: gm.precision_recall(np.zeros((5, 2)), np.zeros((5, 3))), "same width"),
+    (lambda: gm.precision_recall(np.zeros((5, 2)), np.zeros((3, 2)), k=3), "1 <= k < the smaller"),
     (lambda: gm.frechet_distance(np.zeros(10), np.zeros((10, 2))), "features_a must be a finite 2-D array"),
     (lambda: gm.frechet_distance(np.zeros((10, 3)), np.zeros((10, 4))), "3 features per sample but features_b has 4"),
     (lambda: gm.frechet_distance(np.zeros((1, 3)), np.zeros((10, 3))), "at least 2 samples"),

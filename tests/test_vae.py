@@ -112,6 +112,50 @@ def test_weights_round_trip_and_decoding(tiny, tmp_path):
     assert np.abs(vae.sample_prior(model.decoder, 5, seed=2) - samples).max() > 1e-3
 
 
+def test_conv_vae_shapes_and_parameter_count_by_hand():
+    model = vae.build_vae(16, architecture="conv", seed=0)
+    assert [tuple(t.shape[1:]) for t in model.encoder.outputs] == [(16,)] * 3
+    assert model.decoder.get_layer("logits").output.shape[1:] == (28, 28, 1)
+    # conv 1->16 and 16->32 (3x3), heads 1568->16 twice; dense 16->1568, conv-T 32->16 and 16->1
+    encoder = (9 * 16 + 16) + (9 * 16 * 32 + 32) + 2 * (7 * 7 * 32 * 16 + 16)
+    decoder = (16 * 1568 + 1568) + (9 * 32 * 16 + 16) + (9 * 16 + 1)
+    assert (model.encoder.count_params(), model.decoder.count_params()) == (encoder, decoder)
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        vae.build_vae(16, architecture="resnet")
+
+
+def test_elbo_step_with_given_eps_is_one_step_on_the_numpy_negative_elbo():
+    keras.utils.set_random_seed(3)
+    model = vae.VAE(vae.build_encoder(2, (8,)), vae.build_decoder(2, (8,)))
+    model.compile(optimizer=keras.optimizers.SGD(0.0))                  # lr 0: the weights stay
+    x = np.random.default_rng(6).uniform(size=(4, 28, 28, 1)).astype("float32")
+    eps = np.random.default_rng(7).standard_normal((4, 2)).astype("float32")
+    mu, log_var, _ = (np.asarray(t, np.float64) for t in model.encoder(x))
+    logits = np.asarray(model.decoder_logits(vae.reparameterize(mu, log_var, eps).astype("float32")), np.float64)
+    out = model.elbo_step(x, eps)
+    assert float(out["loss"]) == pytest.approx(-vae.elbo(x, logits, mu, log_var).mean(), rel=1e-5)
+    assert float(out["kl"]) == pytest.approx(vae.gaussian_kl(mu, log_var).mean(), rel=1e-5)
+
+
+def test_train_step_draws_its_noise_from_the_model_seed():
+    logs = []
+    for _ in range(2):
+        model = vae.build_vae(2, seed=4, hidden=(8,), run_eagerly=True)
+        model.set_weights([np.full(w.shape, 0.01, w.dtype) for w in model.get_weights()])
+        logs.append(model.train_on_batch(np.full((3, 28, 28, 1), 0.5, "float32"), return_dict=True))
+    assert logs[0] == pytest.approx(logs[1])
+
+
+def test_binarize_is_a_seeded_bernoulli_draw_of_the_grey_levels():
+    x = np.random.default_rng(8).uniform(size=(200, 28, 28, 1)).astype("float32")
+    b = vae.binarize(x, seed=0)
+    assert set(np.unique(b)) <= {0.0, 1.0} and b.dtype == np.float32
+    np.testing.assert_array_equal(b, vae.binarize(x, seed=0))
+    assert abs(b.mean() - x.mean()) < 0.005 and np.all(b[x == 0] == 0)
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        vae.binarize(x * 2)
+
+
 def test_autoencoder_builder_shapes():
     ae, encoder, decoder = vae.build_autoencoder(3, hidden=(8,))
     assert encoder.output_shape == (None, 3) and ae.output_shape == (None, 28, 28, 1)
@@ -150,17 +194,17 @@ def test_bad_images_and_latents_give_one_line(tiny):
         vae.interpolate(model.decoder, [0, 0], [1, 1], steps=1)
 
 
-@pytest.mark.parametrize("latent_dim", [2, 16])
-def test_shipped_vae_loads_verified_and_reaches_its_recorded_elbo(latent_dim):
+@pytest.mark.parametrize(("latent_dim", "architecture"), [(2, "dense"), (16, "dense"), (16, "conv")])
+def test_shipped_vae_loads_verified_and_reaches_its_recorded_elbo(latent_dim, architecture):
     from course_utils import manifest
     from course_utils.data import load_fashion_mnist
     from course_utils.models import preprocess
     from course_utils.vae import fashion_vae, vae_file
 
-    model = fashion_vae(latent_dim)
+    model = fashion_vae(latent_dim, architecture=architecture)
     x = preprocess(load_fashion_mnist()[1][0][:1000])
     terms = vae.mean_elbo(model, x, samples=2)
-    spread = manifest.entry(vae_file(latent_dim))["spread"]["test_elbo"]
+    spread = manifest.entry(vae_file(latent_dim, architecture=architecture))["spread"]["test_elbo"]
     # the first 1,000 test images against all 10,000: within 4 standard errors and the seeds' spread
     assert abs(terms["elbo"] - spread["mean"]) < 4 * terms["elbo_std"] / np.sqrt(len(x)) + 3 * spread["std"] + 0.5
     assert terms["kl"] > 0 and terms["reconstruction"] > 0
