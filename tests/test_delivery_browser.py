@@ -5,7 +5,9 @@ Playwright (`executable_path=/usr/bin/chromium`, no browser download).
   that is not blank) without a single request to another host;
 - every slide of every static deck fits the slide reveal.js lays out (its configured height),
   so nothing runs off the bottom of the screen at 1280x800;
-- `build/site/index.html` from `make site` links to every lesson, and a link opens the lesson;
+- the site from `make site` (Sphinx, MyST-NB, book theme): its sidebar leads from each lesson to the
+  next, a search for 'Grad-CAM' finds lesson 08, each lesson has its Colab and Binder launch links,
+  and no page asks another host for anything (COURSE_SITE_DIR: a site built elsewhere);
 - `make lab` starts JupyterLab on localhost: a notebook opens, its first cells run, and its RISE
   slide view ("Render as slides", jupyterlab-rise) typesets LaTeX; then the server is stopped by
   its PID and the notebook file is unchanged.
@@ -19,6 +21,7 @@ The decks are read from build/slides, or from COURSE_SLIDES_DIR when it is set (
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -143,21 +146,55 @@ def test_static_slide_deck_renders_offline(page):
     assert page.external == [], f"the deck asked the network for {page.external}"
 
 
-def test_site_index_links_to_every_lesson(page):
-    index = ROOT / "build" / "site" / "index.html"
-    assert index.exists(), "no build/site/index.html - run `make site`"
-    page.goto(index.as_uri())
-    links = page.locator(".lesson h2 a")
-    names = [Path(h).stem for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))")]
-    assert names == [p.stem for p in delivery.notebooks()], "the index must list the lessons in order"
-    links.first.click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith(f"/{names[0]}.html")
-    assert page.locator("h1").count() >= 1 and page.locator(".jp-OutputArea-output").count() >= 1
-    page.wait_for_timeout(500)
+SITE = Path(os.environ.get("COURSE_SITE_DIR") or ROOT / "build" / "site")
+
+
+def _site_lessons() -> list[str]:
+    stems = [p.stem for p in delivery.notebooks() if (SITE / f"{p.stem}.html").exists()]
+    assert (SITE / "index.html").exists() and stems, f"no site in {SITE} - run `make site`"
+    return stems
+
+
+def test_site_sidebar_leads_from_each_lesson_to_the_next(page):
+    stems = _site_lessons()
+    if "COURSE_SITE_DIR" not in os.environ:
+        assert stems == [p.stem for p in delivery.notebooks()], "the site must hold every lesson"
+    page.goto((SITE / "index.html").as_uri())
+    sidebar = page.locator(".bd-sidebar-primary nav a.reference.internal")
+    hrefs = sidebar.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert [Path(h).stem for h in hrefs if h[:2].isdigit()] == stems
+    for here, there in itertools.pairwise(stems):
+        page.goto((SITE / f"{here}.html").as_uri())
+        page.locator(".bd-sidebar-primary nav a.reference.internal", has_text=there[:2] + " ").first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(f"/{there}.html"), (here, page.url)
+        assert page.locator("h1").first.inner_text().startswith(there[:2])
     shot = SHOTS / "site_lesson.png"
     page.screenshot(path=str(shot))
     _not_blank(shot)
+    assert page.external == [], f"the site asked the network for {page.external}"
+
+
+def test_site_search_for_grad_cam_finds_lesson_08(page):
+    _site_lessons()
+    page.goto((SITE / "search.html").as_uri() + "?q=Grad-CAM")
+    results = page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=30_000)
+    hrefs = results.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert any(h.split("?")[0].startswith("08_") for h in hrefs), hrefs
+    assert page.external == [], f"the site asked the network for {page.external}"
+
+
+def test_every_lesson_page_has_its_colab_and_binder_launch_links(page):
+    config = delivery.load_config()
+    for stem in _site_lessons():
+        page.goto((SITE / f"{stem}.html").as_uri())
+        hrefs = page.locator(".dropdown-launch-buttons a").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        rel = f"notebooks/{stem}.ipynb"
+        assert sorted(hrefs) == sorted([delivery.binder_url(rel, config), delivery.colab_url(rel, config)]), stem
+    page.locator(".dropdown-launch-buttons button").first.click()
+    page.locator(".dropdown-launch-buttons a", has_text="Colab").wait_for(state="visible")
     assert page.external == [], f"the site asked the network for {page.external}"
 
 
