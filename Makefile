@@ -29,9 +29,9 @@ help:
 	@echo "make bench-quick  time every notebook in quick mode, in reference units: build/bench-quick.md"
 	@echo "make speed  measure this machine's reference unit (cached; shown by the environment report)"
 	@echo "make lint   ruff over course_utils, tools, tests and the notebooks"
-	@echo "make badges stamp the Colab badge and Colab set-up cell into every notebook (repository URL in course.toml)"
+	@echo "make badges stamp the Colab and Binder badges, the time line and the Colab set-up cell into every notebook"
 	@echo "make student  write the student edition (solutions replaced by stubs) to build/student/"
-	@echo "make site   execute every notebook once (quick; FULL=1 for full) and write build/site/index.html"
+	@echo "make site   execute every notebook once (quick; FULL=1 for full), build the website build/site/ (Sphinx)"
 	@echo "make slides write offline reveal.js slide decks build/slides/NN_*.slides.html from the executed notebooks"
 	@echo "make test-browser  build site and slides, install Chromium, test them and JupyterLab in a headless browser"
 
@@ -131,7 +131,7 @@ BUILD_SITE = $(BIN)/python tools/build_site.py --executed $(EXEC_DIR) --out buil
 slides: $(EXECUTED) $(VENDOR_STAMP) | setup
 	$(BUILD_SLIDES)
 
-site: $(EXECUTED) $(VENDOR_STAMP) slides | setup
+site: $(EXECUTED) $(VENDOR_STAMP) slides | setup-dev
 	$(BUILD_SITE)
 
 test-browser: site slides

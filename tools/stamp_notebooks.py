@@ -1,6 +1,7 @@
-"""Stamp the "Open in Colab" badge and the Colab set-up cell into notebooks (``make badges``).
+"""Stamp the Colab and Binder badges, the time line and the Colab set-up cell into notebooks (``make badges``).
 
-The repository URL comes from course.toml. Stamping is idempotent: a second run changes no byte.
+The repository URL and BinderHub come from course.toml, the time line (minutes on a typical laptop)
+from the notebook metadata ``course``. Stamping is idempotent: a second run changes no byte.
 Usage: ``python tools/stamp_notebooks.py [--check] [notebooks/NN_x.ipynb ...]`` (default: every
 lesson). ``--check`` changes nothing and exits 1 if a notebook would change.
 """
