@@ -70,10 +70,10 @@ def lesson_info(path: Path, slides_dir: Path | None) -> dict[str, Any]:
 def index_md(lessons: list[dict[str, Any]], with_results: bool) -> str:
     """The home page: what the course is, then each lesson with its objectives and time."""
     parts = [f"# {TITLE}\n",
-             "An open course taught as an ordered series of Jupyter notebooks (Keras 3 on TensorFlow), "
-             "executed here as they run on a laptop's CPU, in quick mode. Each lesson opens on Colab or "
-             "Binder from the rocket button at the top of its page; the search box finds any word of "
-             "any lesson. Times are minutes on a typical laptop: `make speed` estimates them on yours.\n"]
+             ("An open course taught as an ordered series of Jupyter notebooks (Keras 3 on TensorFlow), "
+              "executed here as they run on a laptop's CPU, in quick mode. Each lesson opens on Colab or "
+              "Binder from the rocket button at the top of its page; the search box finds any word of "
+              "any lesson. Times are minutes on a typical laptop: `make speed` estimates them on yours.\n")]
     for lesson in lessons:
         slides = f' · <a href="{lesson["slides"]}">slides</a>' if lesson["slides"] else ""
         parts.append(f"## [{lesson['title']}]({lesson['stem']}.ipynb)\n\n{lesson['time']}{slides}\n\n"

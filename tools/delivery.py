@@ -44,7 +44,7 @@ DEFAULT_BINDERHUB = "https://mybinder.org"
 # measured). Reference units stay in `make bench`, CONTRIBUTING.md and the notebooks' metadata.
 TYPICAL_UNIT_SECONDS = 12.0
 # A hand-written time paragraph of the intro cells ("*Time: ...*"), replaced by the stamped one.
-OLD_TIME_LINE = re.compile(r"\n*^\*Time\b[^*]*\*[ \t]*$", re.M)
+OLD_TIME_LINE = re.compile(r"\n*^\*Time\b[^*]*\*[ \t]*$", re.MULTILINE)
 
 
 # ---------------------------------------------------------------- settings and notebooks
