@@ -39,6 +39,23 @@ from course_utils.models import scores_model
 
 ATTACKS = ("pgd", "fgsm", "fgsm_rs")
 FGSM_RS_ALPHA = 1.25   # Wong et al. (2020): the FGSM-RS step is 1.25 eps
+FGSM_COLLAPSE_FILE = "fgsm_collapse.history.json"   # tools/search_fgsm_collapse.py's runs (lesson 10)
+COLLAPSE_FROM, COLLAPSE_TO, FGSM_JUMP = 0.25, 0.10, 0.10   # the definition of a collapse, below
+
+
+def collapses(history: dict[str, list[float]], steps_per_epoch: int) -> bool:
+    """Wong, Rice & Kolter's (2020) catastrophic overfitting in a record of ``step``, ``pgd``, ``fgsm`` accuracies.
+
+    True when some measurement has PGD accuracy >= ``COLLAPSE_FROM`` and one at most ``steps_per_epoch``
+    training steps later has PGD accuracy < ``COLLAPSE_TO`` while FGSM accuracy rose by >= ``FGSM_JUMP``.
+    Usage (lesson 10): ``collapses({"step": [0, 50, 100], "pgd": [...], "fgsm": [...]}, 100)``.
+    """
+    steps, pgd, fgsm = (np.asarray(history[k], dtype=float) for k in ("step", "pgd", "fgsm"))
+    for i in np.flatnonzero(pgd >= COLLAPSE_FROM):
+        later = (steps > steps[i]) & (steps <= steps[i] + steps_per_epoch)
+        if np.any(later & (pgd < COLLAPSE_TO) & (fgsm >= fgsm[i] + FGSM_JUMP)):
+            return True
+    return False
 
 
 class AdversarialTrainer(keras.Model):
@@ -68,6 +85,7 @@ class AdversarialTrainer(keras.Model):
         self.alpha = float(default if alpha is None or attack == "fgsm" else alpha)
         self.attack_name, self.eps, self.clean_weight = attack, float(eps), clean_weight
         self.network, self.scores = network, scores_model(network)
+        self.start = attacks.random_start      # (x, eps) -> the random start; lesson 10's checker fixes it
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.adv_accuracy = keras.metrics.SparseCategoricalAccuracy(name="adv_accuracy")
 
@@ -80,7 +98,7 @@ class AdversarialTrainer(keras.Model):
 
     def train_step(self, data):
         x, y = data[0], tf.cast(data[1], tf.int32)
-        start = None if self.attack_name == "fgsm" else attacks.random_start(x, self.eps)   # FGSM: no random start
+        start = None if self.attack_name == "fgsm" else self.start(x, self.eps)   # FGSM: no random start
         x_adv = attacks.pgd_graph(self.scores, x, y, self.eps, self.alpha, self.steps, start)[0]   # inner maximisation
         with tf.GradientTape() as tape:                        # the outer minimisation
             loss = tf.reduce_mean(attacks.attack_loss(self.scores(x_adv, training=True), y))   # cross-entropy

@@ -292,6 +292,20 @@ def to_tanh_space(x: np.ndarray, margin: float = 1e-6) -> np.ndarray:
     return np.arctanh(np.clip(2.0 * x - 1.0, -1.0 + margin, 1.0 - margin))
 
 
+def cw_objective(scores: keras.Model, w: tf.Tensor, x0: tf.Tensor, y: tf.Tensor, c, confidence: float = 0.0,
+                 targeted: bool | tf.Tensor = False) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Carlini & Wagner's L2 objective per example, in tanh space (lesson 09's exercise, :func:`carlini_wagner_l2`).
+
+    ``x = (tanh(w) + 1) / 2``; returns ``(||x - x0||_2^2 + c * f6, x, ||x - x0||_2^2, f6)`` with
+    ``f6 = max(Z_y - max_{i != y} Z_i, -confidence)`` on the logits of ``scores`` (:func:`margin`).
+    Usage (in the graph): ``objective = cw_objective(scores, w, x0, y, c=1.0)[0]``.
+    """
+    x_adv = (tf.tanh(w) + 1.0) / 2.0
+    l2 = tf.reduce_sum(tf.square(x_adv - x0), axis=(1, 2, 3))
+    f6 = margin(scores(x_adv, training=False), tf.cast(y, tf.int32), confidence, targeted)
+    return l2 + tf.cast(c, l2.dtype) * f6, x_adv, l2, f6
+
+
 def _cw_adam(scores: keras.Model, w0, x0, y, c, steps, lr, best_l2, best, confidence, targeted):
     """``steps`` Adam steps on the C&W objective for one value of c per example, the whole loop in the graph.
 
@@ -302,11 +316,9 @@ def _cw_adam(scores: keras.Model, w0, x0, y, c, steps, lr, best_l2, best, confid
     for t in tf.range(1, steps + 1):
         with tf.GradientTape() as tape:
             tape.watch(w)
-            x_adv = (tf.tanh(w) + 1.0) / 2.0
-            l2 = tf.reduce_sum(tf.square(x_adv - x0), axis=(1, 2, 3))
-            f6 = margin(scores(x_adv, training=False), y, confidence, targeted)
-            objective = tf.reduce_sum(l2 + c * f6)
-        grad, success = tape.gradient(objective, w), f6 <= -confidence  # at the iterate the gradient was taken at
+            objective, x_adv, l2, f6 = cw_objective(scores, w, x0, y, c, confidence, targeted)
+            total = tf.reduce_sum(objective)
+        grad, success = tape.gradient(total, w), f6 <= -confidence  # at the iterate the gradient was taken at
         closer, fooled = success & (l2 < best_l2), fooled | success
         best_l2, best = tf.where(closer, l2, best_l2), tf.where(closer[:, None, None, None], x_adv, best)
         m, v = 0.9 * m + 0.1 * grad, 0.999 * v + 0.001 * tf.square(grad)   # Adam (Kingma & Ba 2015) on w
@@ -438,3 +450,40 @@ def fooling_images(model: keras.Model, targets: np.ndarray, image_shape: tuple[i
         x[rows] = _pgd(model, x[rows], targets[rows], 1.0, alpha, 1, None, True, batch_size)[0]
         p[rows] = forward(model, x[rows], batch_size=batch_size)[np.arange(len(rows)), targets[rows]]
     return x, p
+
+
+SQUARE_SCHEDULE = (10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)   # Andriushchenko et al.: p halves at these
+
+
+def square_attack(model: keras.Model, x: np.ndarray, y: np.ndarray, eps: float, queries: int = 1000,
+                  p_init: float = 0.1, seed: int = 0, batch_size: int = 256) -> np.ndarray:
+    """An L-inf random-search attack that uses no gradient, after Andriushchenko et al.'s (2020) Square Attack.
+
+    Starts from vertical stripes of +-eps, then, at each of ``queries - 1`` iterations, redraws a
+    random square (side ``sqrt(p * H * W)``, ``p`` halving on the paper's schedule) to +-eps per
+    channel around the clean image, and keeps it for each image whose C&W :func:`margin` (on the
+    logits) goes down; an image stops once misclassified. One forward pass per iteration, no
+    gradient: a defence that only masks gradients does not stop it (lesson 10). Simplified: one
+    square position per iteration for all images. Usage: ``x_adv = square_attack(robust, x, y, 0.1, queries=500)``.
+    """
+    x, y = checked(model, x, y, eps=eps, steps=queries, batch_size=batch_size)
+    rng, (n, h, w, c) = np.random.default_rng(seed), x.shape
+
+    def loss(images: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return margin(tf.constant(forward(model, images, "logits", batch_size=batch_size)), tf.constant(y[rows])).numpy()
+
+    x_adv = np.clip(x + eps * rng.choice([-1.0, 1.0], size=(n, 1, w, c)), 0, 1).astype(np.float32)
+    best = loss(x_adv, np.arange(n))
+    for i in progress(range(1, int(queries)), desc="square attack (no gradient)"):
+        rows = np.flatnonzero(best > 0)
+        if len(rows) == 0:
+            break
+        side = max(1, round(float(np.sqrt(p_init / 2 ** np.searchsorted(SQUARE_SCHEDULE, i, "right") * h * w))))
+        r, k = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+        trial = x_adv[rows]
+        square = x[rows, r:r + side, k:k + side] + eps * rng.choice([-1.0, 1.0], size=(len(rows), 1, 1, c))
+        trial[:, r:r + side, k:k + side] = np.clip(square, 0, 1)
+        new = loss(trial, rows)
+        better = new < best[rows]
+        x_adv[rows[better]], best[rows[better]] = trial[better], new[better]
+    return x_adv

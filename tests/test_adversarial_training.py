@@ -19,7 +19,6 @@ import tensorflow as tf
 from course_utils import attacks, models
 from course_utils.adversarial_training import AdversarialTrainer, RobustnessMonitor
 from course_utils.attacks import attack_loss, margin, pgd_accuracy, pgd_graph, project, random_start
-from course_utils.exercises import lesson09
 from course_utils.inference import accuracy
 from course_utils.models import logits_model, scores_model
 
@@ -100,7 +99,16 @@ def test_fgsm_rs_is_one_step_of_1_25_eps_from_a_random_start(trained, digits):
     assert delta.max() <= EPS + 1e-6
 
 
-def test_projection_clips_to_ball_and_box_and_matches_lesson09s_reference():
+def _numpy_project(x0, x_adv, eps, norm):
+    """The projection written independently in NumPy, float64: the box, then the ball."""
+    x_adv = np.clip(x_adv, 0.0, 1.0)
+    if norm == "linf":
+        return np.clip(x_adv, x0 - eps, x0 + eps)
+    d = x_adv - x0
+    return x0 + d * np.minimum(1.0, eps / max(np.sqrt(np.sum(d**2)), 1e-12))
+
+
+def test_projection_clips_to_ball_and_box_and_matches_a_numpy_projection():
     x0 = tf.constant([[[[0.0]], [[0.5]], [[0.95]]]])                    # one image 3x1x1
     out = project(x0, tf.constant([[[[-0.3]], [[0.9]], [[1.3]]]]), 0.1).numpy()
     np.testing.assert_allclose(out.ravel(), [0.0, 0.6, 1.0], atol=1e-7)
@@ -109,7 +117,7 @@ def test_projection_clips_to_ball_and_box_and_matches_lesson09s_reference():
     x_adv = x0 + rng.normal(scale=0.5, size=x0.shape)
     eps = np.array([0.0, 0.1, 0.5, 1.0, 3.0])                          # one per example
     for norm in ("linf", "l2"):
-        expected = np.concatenate([lesson09.project(x0[i:i + 1], x_adv[i:i + 1], e, norm) for i, e in enumerate(eps)])
+        expected = np.concatenate([_numpy_project(x0[i:i + 1], x_adv[i:i + 1], e, norm) for i, e in enumerate(eps)])
         got = project(tf.constant(x0, tf.float32), tf.constant(x_adv, tf.float32), eps, norm).numpy()
         np.testing.assert_allclose(got, expected, atol=1e-6)          # float32 against float64
 
@@ -255,3 +263,15 @@ def test_golden_one_train_step(golden, monkeypatch, name, kwargs):
     assert loss == pytest.approx(float(g[f"trainer_{name}_loss"]), abs=1e-6)
     for got, key in zip(network.get_weights(), ("w", "b")):
         np.testing.assert_allclose(got, g[f"trainer_{name}_{key}"], rtol=0, atol=1e-6)
+
+
+def test_collapses_needs_a_climb_a_fall_within_an_epoch_and_an_fgsm_jump():
+    """Wong et al.'s collapse as lesson 10 and tools/search_fgsm_collapse.py define it."""
+    from course_utils.adversarial_training import collapses
+
+    steps = [0, 25, 50, 75, 100, 125]
+    climb_fall = {"step": steps, "pgd": [0.0, 0.2, 0.4, 0.2, 0.05, 0.02], "fgsm": [0.1, 0.3, 0.5, 0.5, 0.8, 0.9]}
+    assert collapses(climb_fall, steps_per_epoch=100)
+    assert not collapses(climb_fall, steps_per_epoch=25)                     # the fall took longer than an epoch
+    assert not collapses(dict(climb_fall, fgsm=[0.5] * 6), 100)              # no FGSM jump
+    assert not collapses(dict(climb_fall, pgd=[0.0, 0.1, 0.2, 0.2, 0.05, 0.0]), 100)   # never robust first

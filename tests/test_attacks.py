@@ -14,8 +14,9 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from course_utils import models
+from course_utils import attacks, models
 from course_utils.attacks import (
     accuracy_vs_eps,
     carlini_wagner_l2,
@@ -30,8 +31,8 @@ from course_utils.attacks import (
     robust_accuracy,
     to_tanh_space,
 )
-from course_utils.exercises.lesson09 import fgsm_step, from_tanh_space, project
-from course_utils.inference import forward
+from course_utils.exercises.lesson09 import fgsm_step
+from course_utils.inference import accuracy, forward
 
 TOL = 1e-6
 GOLDEN = Path(__file__).parent / "golden" / "attacks_golden.npz"
@@ -325,18 +326,27 @@ def test_fgsm_step_is_fgsm_given_the_gradient():
                                    fgsm(linear_model(w, b), x, y, 0.1, targeted=targeted), atol=1e-6)
 
 
+def project(x0, x_adv, eps, norm="linf"):
+    """attacks.project (the graph's) on NumPy arrays, in float32."""
+    return attacks.project(tf.constant(x0, tf.float32), tf.constant(x_adv, tf.float32), eps, norm).numpy()
+
+
+def from_tanh_space(w):
+    return (np.tanh(np.asarray(w, dtype=np.float64)) + 1.0) / 2.0
+
+
 def test_project_lands_in_the_box_and_the_ball_and_keeps_what_is_inside():
     rng = np.random.default_rng(7)
-    x0 = rng.uniform(size=(6, 5, 5, 2))
-    far = x0 + rng.normal(scale=2.0, size=x0.shape)
+    x0 = rng.uniform(size=(6, 5, 5, 2)).astype(np.float32)
+    far = (x0 + rng.normal(scale=2.0, size=x0.shape)).astype(np.float32)
     linf = project(x0, far, 0.1)
-    assert linf.min() >= 0 and linf.max() <= 1 and np.abs(linf - x0).max() <= 0.1 + 1e-12
-    np.testing.assert_allclose(linf, np.clip(np.clip(far, 0, 1), x0 - 0.1, x0 + 0.1))
+    assert linf.min() >= 0 and linf.max() <= 1 and np.abs(linf - x0).max() <= 0.1 + 1e-6
+    np.testing.assert_allclose(linf, np.clip(np.clip(far, 0, 1), x0 - np.float32(0.1), x0 + np.float32(0.1)))
     l2 = project(x0, far, 0.5, norm="l2")
     norms = perturbation_norms(x0, l2)[1]
-    assert l2.min() >= 0 and l2.max() <= 1 and np.allclose(norms, 0.5)   # all were outside: on the sphere
-    near = np.clip(x0 + rng.normal(scale=1e-3, size=x0.shape), 0, 1)
-    np.testing.assert_allclose(project(x0, near, 0.5, norm="l2"), near)  # inside: unchanged
+    assert l2.min() >= 0 and l2.max() <= 1 and np.allclose(norms, 0.5, atol=1e-5)   # all were outside: on the sphere
+    near = np.clip(x0 + rng.normal(scale=1e-3, size=x0.shape), 0, 1).astype(np.float32)
+    np.testing.assert_allclose(project(x0, near, 0.5, norm="l2"), near, atol=1e-6)  # inside: unchanged
     np.testing.assert_allclose(project(x0, near, 0.1), near)
 
 
@@ -489,6 +499,22 @@ def test_golden_numpy_references_of_lesson09(golden):
     x0, xa, grad = g["ref_x0"], g["ref_xa"], g["ref_grad"]
     for got, name in [(fgsm_step(x0, grad, 0.1), "ref_fgsm_step"),
                       (fgsm_step(x0, grad, 0.1, targeted=True), "ref_fgsm_step_targeted"),
-                      (project(x0, xa, 0.1), "ref_project_linf"), (project(x0, xa, 0.5, "l2"), "ref_project_l2"),
                       (to_tanh_space(x0), "ref_to_tanh"), (from_tanh_space(xa * 5), "ref_from_tanh")]:
         np.testing.assert_allclose(got, g[name], rtol=0, atol=1e-12, err_msg=name)
+    for got, name in [(project(x0, xa, 0.1), "ref_project_linf"), (project(x0, xa, 0.5, "l2"), "ref_project_l2")]:
+        np.testing.assert_allclose(got, g[name], rtol=0, atol=1e-6, err_msg=name)   # the graph's, in float32
+
+
+def test_square_attack_stays_in_the_ball_needs_no_gradient_and_is_seeded(digits_mlp):
+    """The gradient-free attack: in the box and the ball, seeded, and about as strong as PGD on an
+    undefended MLP (an attack that uses no gradient is the check against gradient masking)."""
+    model, x, y = digits_mlp
+    x, y = x[:60], y[:60]
+    x_adv = attacks.square_attack(model, x, y, 0.2, queries=300, seed=1)
+    assert x_adv.dtype == np.float32 and x_adv.min() >= 0.0 and x_adv.max() <= 1.0
+    assert perturbation_norms(x, x_adv)[0].max() <= 0.2 + TOL
+    np.testing.assert_array_equal(x_adv, attacks.square_attack(model, x, y, 0.2, queries=300, seed=1))
+    fooled, clean = accuracy(model, x_adv, y), accuracy(model, x, y)
+    assert fooled < clean - 0.3 and fooled <= pgd_accuracy(model, x, y, 0.2, 0.05, 20) + 0.2
+    with pytest.raises(ValueError, match="eps must be >= 0"):
+        attacks.square_attack(model, x, y, -0.1)

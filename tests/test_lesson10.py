@@ -1,81 +1,131 @@
-"""Lesson 10 (adversarial training): the WRONG table of faults each checker must name (run by
-tests/test_checker_contract.py, which also passes the references), and the NumPy references against
-lesson 09's projection, the in-graph one, golden values and a linear loss."""
+"""Lesson 10 (adversarial training): the WRONG table of faults the train_step checker must name (run by
+tests/test_checker_contract.py, which also passes the reference), each wrong version written as a
+student's ``keras.Model`` subclass; a correct class written otherwise passes; the reference trainer
+uses the injected start."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import keras
 import numpy as np
+import tensorflow as tf
 
 from course_utils import attacks
-from course_utils.exercises import lesson09 as l9
+from course_utils.adversarial_training import AdversarialTrainer
 from course_utils.exercises import lesson10 as l10
+from course_utils.models import scores_model
 
 
-def _project(x0, x_adv, eps):
-    return np.clip(np.clip(x_adv, x0 - eps, x0 + eps), 0, 1)
+class StudentTrainer(keras.Model):
+    """The lesson's skeleton with a correct train_step; the subclasses below each change one thing."""
+
+    labels, inputs, start_used, reduce, training, steps_used, apply = "true", "adv", True, "mean", True, None, True
+
+    def __init__(self, network, eps, alpha, steps):
+        super().__init__()
+        self.network, self.scores = network, scores_model(network)
+        self.eps, self.alpha, self.steps = eps, alpha, steps
+        self.start = attacks.random_start
+
+    def call(self, x, training=False):
+        return self.network(x, training=training)
+
+    def train_step(self, data):
+        x, y = data
+        attacked = tf.argmax(self.scores(x), axis=1, output_type=tf.int32) if self.labels == "predicted" else y
+        start = self.start(x, self.eps) if self.start_used else None
+        steps, alpha = (self.steps, self.alpha) if self.steps_used is None else (1, self.eps)
+        x_adv = tf.stop_gradient(attacks.pgd_graph(self.scores, x, attacked, self.eps, alpha, steps, start)[0])
+        with tf.GradientTape() as tape:
+            per_example = attacks.attack_loss(self.scores(x_adv if self.inputs == "adv" else x,
+                                                          training=self.training), y)
+            loss = tf.reduce_mean(per_example) if self.reduce == "mean" else tf.reduce_sum(per_example)
+        if self.apply:
+            weights = self.network.trainable_variables
+            self.optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        return {"loss": loss}
+
+
+class CleanInputs(StudentTrainer):
+    inputs = "clean"
+
+
+class PredictedLabels(StudentTrainer):
+    labels = "predicted"
+
+
+class NoRandomStart(StudentTrainer):
+    start_used = False
+
+
+class SummedLoss(StudentTrainer):
+    reduce = "sum"
+
+
+class InferenceModeLoss(StudentTrainer):
+    training = False
+
+
+class NoOptimizerStep(StudentTrainer):
+    apply = False
+
+
+class OneFGSMStep(StudentTrainer):
+    steps_used = 1
+
+
+class OwnRandomStart(StudentTrainer):
+    """Draws its own random start instead of ``self.start``: the checker cannot fix it."""
+
+    def train_step(self, data):
+        self.start = attacks.random_start
+        return super().train_step(data)
 
 
 WRONG = {
-    "linf_projection": (l10.check_linf_projection, [
-        (lambda x0, xa, eps: np.clip(xa, x0 - eps, x0 + eps), "clip to the image box"),
-        (lambda x0, xa, eps: np.clip(xa, 0, 1), "only clipped to [0, 1]"),
-        (lambda x0, xa, eps: np.clip(xa, -eps, eps), "clipped the image to [-eps, eps]"),
-        (lambda x0, xa, eps: np.clip(x0 + np.sign(xa - x0) * eps, 0, 1), "a pixel already inside"),
-        (lambda x0, xa, eps: np.clip(xa, x0 - eps, x0 + eps)[:1], "wrong shape"),
-    ]),
-    "pgd_ascent_step": (l10.check_pgd_ascent_step, [
-        (lambda x0, xa, g, eps, a: _project(x0, xa - a * np.sign(g), eps), "descended the loss"),
-        (lambda x0, xa, g, eps, a: _project(x0, xa + a * g, eps), "step along sign(grad)"),
-        (lambda x0, xa, g, eps, a: xa + a * np.sign(g), "no projection"),
-        (lambda x0, xa, g, eps, a: np.clip(xa + a * np.sign(g), 0, 1), "projected onto [0, 1] only"),
-        (lambda x0, xa, g, eps, a: _project(x0, xa + eps * np.sign(g), eps), "the step size is alpha"),
-        (lambda x0, xa, g, eps, a: _project(x0, x0 + a * np.sign(g), eps), "stepped from x0"),
-        (lambda x0, xa, g, eps, a: _project(xa, xa + a * np.sign(g), eps), "or around x_adv"),
-    ]),
-    "fgsm_rs_step": (l10.check_fgsm_rs_step, [
-        (lambda x0, d, g, eps: _project(x0, x0 + d + eps * np.sign(g), eps), "alpha = 1.25 eps"),
-        (lambda x0, d, g, eps: _project(x0, x0 + 1.25 * eps * np.sign(g), eps), "forgot the random start"),
-        (lambda x0, d, g, eps: x0 + d + 1.25 * eps * np.sign(g), "no projection"),
-        (lambda x0, d, g, eps: _project(x0, x0 + d - 1.25 * eps * np.sign(g), eps), "descended the loss"),
-        (lambda x0, d, g, eps: _project(x0, x0 + d + 2 * eps * np.sign(g), eps), "stepped by 2 eps or more"),
-        (lambda x0, d, g, eps: np.clip(x0 + d + 1.25 * eps * np.sign(g), 0, 1), "projected onto [0, 1] only"),
+    "adversarial_train_step": (l10.check_adversarial_train_step, [
+        (CleanInputs, "trained on the clean batch"),
+        (PredictedLabels, "attacked the predicted labels"),
+        (NoRandomStart, "no random start"),
+        (SummedLoss, "summed the loss"),
+        (InferenceModeLoss, "inference mode"),
+        (NoOptimizerStep, "did not move"),
+        (OneFGSMStep, "one FGSM step"),
+        (OwnRandomStart, "wrong weights"),
     ]),
 }
 
 
-def test_references_agree_with_lesson09s_projection_and_the_in_graph_one():
-    import tensorflow as tf
+class AttackInsideTheTape(StudentTrainer):
+    """The attack computed inside the tape, without stop_gradient: the same step, since the signed
+    steps of L-inf PGD pass no gradient back to the weights (tf.sign's gradient is zero)."""
 
-    rng = np.random.default_rng(0)
-    x0 = rng.uniform(size=(2, 5, 5, 1))
-    x_adv = x0 + rng.uniform(-0.3, 0.3, size=x0.shape)
-    # lesson 10 clips to the ball, then the box; lesson 09 the other way: the same point, as x0 is in the box
-    np.testing.assert_array_equal(l10.linf_projection(x0, x_adv, 0.1),
-                                  np.clip(np.clip(x_adv, x0 - 0.1, x0 + 0.1), 0, 1))
-    np.testing.assert_array_equal(l10.linf_projection(x0, x_adv, 0.1), l9.project(x0, x_adv, 0.1))
-    np.testing.assert_allclose(l10.linf_projection(x0, x_adv, 0.1),
-                               attacks.project(tf.constant(x0, tf.float32), tf.constant(x_adv, tf.float32),
-                                               0.1).numpy(), atol=1e-7)
-
-
-def test_golden_numpy_references_of_lesson10():
-    """The references before issue 21 moved them here (adversarial_training, commit 96b8b37)."""
-    with np.load(Path(__file__).parent / "golden" / "attacks_golden.npz", allow_pickle=False) as g:
-        x0, xa, grad, d0 = g["ref_x0"], g["ref_xa"], g["ref_grad"], g["ref_d0"]
-        for got, name in [(l10.linf_projection(x0, xa, 0.1), "ref_linf_projection"),
-                          (l10.pgd_ascent_step(x0, xa, grad, 0.1, 0.03), "ref_pgd_ascent_step"),
-                          (l10.fgsm_rs_step(x0, d0, grad, 0.1), "ref_fgsm_rs_step"),
-                          (l10.fgsm_rs_step(x0, d0, grad, 0.1, alpha=0.05), "ref_fgsm_rs_step_alpha")]:
-            np.testing.assert_allclose(got, g[name], rtol=0, atol=1e-12, err_msg=name)
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            x_adv = attacks.pgd_graph(self.scores, x, y, self.eps, self.alpha, self.steps, self.start(x, self.eps))[0]
+            loss = tf.reduce_mean(attacks.attack_loss(self.scores(x_adv, training=True), y))
+        weights = self.network.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        return {"loss": loss}
 
 
-def test_pgd_steps_converge_to_the_corner_of_a_linear_loss():
-    """Many PGD steps on a linear loss w.x reach the ball's corner x0 + eps sign(w), clipped to [0, 1]."""
-    rng = np.random.default_rng(1)
-    x0, w = rng.uniform(size=(1, 4, 4, 1)), rng.normal(size=(1, 4, 4, 1))
-    x_adv = x0.copy()
-    for _ in range(10):
-        x_adv = l10.pgd_ascent_step(x0, x_adv, w, eps=0.1, alpha=0.03)
-    np.testing.assert_allclose(x_adv, np.clip(x0 + 0.1 * np.sign(w), 0, 1), atol=1e-12)
+def test_a_correct_student_class_passes_and_is_handed_on(capsys):
+    for cls in (StudentTrainer, AttackInsideTheTape):
+        result = l10.check_adversarial_train_step(cls)
+        assert result.passed and result.use is cls
+    assert "WRONG" not in capsys.readouterr().out
+
+
+def test_the_reference_uses_the_injected_start():
+    """AdversarialTrainer draws its start through ``self.start``: replacing it changes the step."""
+    network = l10._network(seed=1)
+    x = np.random.default_rng(0).uniform(size=(4, 6, 6, 1)).astype("float32")
+    y = np.arange(4, dtype="int32")
+    steps = []
+    for shift in (0.05, -0.05):
+        trainer = AdversarialTrainer(l10._network(network.get_weights()), "pgd", eps=0.1, alpha=0.02, steps=2)
+        trainer.start = lambda images, _eps, s=shift: images + s
+        trainer.compile(optimizer=keras.optimizers.SGD(0.5))
+        trainer.train_step((tf.constant(x), tf.constant(y)))
+        steps.append(np.concatenate([w.ravel() for w in trainer.network.get_weights()]))
+    assert not np.allclose(steps[0], steps[1])

@@ -1,15 +1,15 @@
-"""Checkers for lesson 09 (adversarial attacks): the FGSM step, PGD's projection, and the change of
-variables of Carlini and Wagner's L2 attack.
+"""Checkers for lesson 09 (adversarial attacks): FGSM written with a ``GradientTape``, the PGD loop,
+and Carlini and Wagner's objective in tanh space.
 
-The NumPy references are here (``fgsm_step``, ``project``, ``from_tanh_space``), except
-``to_tanh_space``, which :func:`course_utils.attacks.carlini_wagner_l2` starts from; the compiled
-attacks the lesson measures with are in :mod:`course_utils.attacks`. Each validator recognises the
-usual mistakes and names them.
+Each exercise is checked against the one implementation in :mod:`course_utils.attacks`
+(``fgsm``, ``pgd_graph`` and ``cw_objective``) on a small network the checker builds with fixed
+weights; each validator recognises the usual mistakes and names them. ``fgsm_step`` (the FGSM step
+from a gradient already computed) stays here for lesson 09's eps slider.
 
 Usage::
 
-    from course_utils.exercises.lesson09 import check_fgsm_step
-    fgsm_step = check_fgsm_step(fgsm_step).use
+    from course_utils.exercises.lesson09 import check_fgsm_tape
+    fgsm_tape = check_fgsm_tape(fgsm_tape).use
 """
 
 from __future__ import annotations
@@ -17,175 +17,222 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from course_utils import checks
-from course_utils.attacks import to_tanh_space
+from course_utils import attacks, checks
 from course_utils.checks import Case, CheckResult, run_check
+from course_utils.models import scores_model
 
-ATOL = 1e-6   # the validators' tolerance (with rtol 1e-5)
-
-
-def _per_example_l2(a: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.sum(a**2, axis=tuple(range(1, a.ndim)), keepdims=True))
+ATOL = 1e-5   # float32 graph against float32 eager: the validators' tolerance
 
 
 def fgsm_step(x: np.ndarray, grad: np.ndarray, eps: float, targeted: bool = False) -> np.ndarray:
-    """One FGSM step from a gradient already computed: ``clip(x + eps * sign(grad), 0, 1)`` (lesson 09's reference).
+    """One FGSM step from a gradient already computed: ``clip(x + eps * sign(grad), 0, 1)`` (lesson 09's slider).
 
-    The NumPy core of ``course_utils.attacks.fgsm`` that lesson 09 asks students to write (Goodfellow
-    et al. 2015, eq. 3: eta = eps * sign(grad_x J(theta, x, y))); ``targeted=True`` steps against
-    the gradient. Usage: ``x_adv = fgsm_step(x, grad, eps=0.1)``.
+    Goodfellow et al. (2015), eq. 3; ``targeted=True`` steps against the gradient.
+    Usage: ``x_adv = fgsm_step(x, grad, eps=0.1)``.
     """
     direction = -np.sign(grad) if targeted else np.sign(grad)
     return np.clip(np.asarray(x, dtype=np.float64) + eps * direction, 0.0, 1.0)
 
 
-def project(x0: np.ndarray, x_adv: np.ndarray, eps: float, norm: str = "linf") -> np.ndarray:
-    """PGD's projection (lesson 09's reference): into [0, 1], then into the eps-ball around ``x0``, per example.
+def tiny_classifier(seed: int = 0, shape: tuple[int, ...] = (6, 6, 1)) -> keras.Model:
+    """A small ReLU network with a ``logits`` layer and fixed random weights: what lessons 09-10's checkers attack.
 
-    L-inf: clip each pixel to ``[x0 - eps, x0 + eps]``; L2: scale ``x_adv - x0`` down to norm eps
-    when it is longer (each example of the batch on its own). ``x0`` must lie in [0, 1], so the
-    result stays in the box. Returns float64; ``course_utils.attacks.project`` is the same in the graph.
-    Usage: ``x_adv = project(x, x_adv + alpha * np.sign(grad), eps=0.1)``.
+    Usage: ``scores = scores_model(tiny_classifier())``.
     """
-    if norm not in ("linf", "l2"):
-        raise ValueError(f"norm must be one of ('linf', 'l2'), got {norm!r}")
-    x0, x_adv = np.asarray(x0, dtype=np.float64), np.clip(np.asarray(x_adv, dtype=np.float64), 0.0, 1.0)
-    if norm == "linf":
-        return np.clip(x_adv, x0 - eps, x0 + eps)
-    return x0 + (x_adv - x0) * np.minimum(1.0, eps / np.maximum(_per_example_l2(x_adv - x0), 1e-12))
+    rng = np.random.default_rng(seed)
+    inputs = keras.Input(shape)
+    hidden = keras.layers.Dense(24, activation="relu")(keras.layers.Flatten()(inputs))
+    logits = keras.layers.Dense(10, name="logits")(hidden)
+    model = keras.Model(inputs, keras.layers.Activation("softmax")(logits))
+    model.set_weights([rng.normal(0, 1.0 / np.sqrt(w.shape[0]) if w.ndim == 2 else 0.1, size=w.shape)
+                       .astype("float32") for w in model.get_weights()])
+    return model
 
 
-def from_tanh_space(w: np.ndarray) -> np.ndarray:
-    """C&W's change of variables: ``x = (tanh(w) + 1) / 2``, in [0, 1] for every real ``w`` (lesson 09).
+def _images(rng: np.random.Generator, n: int, shape: tuple[int, ...] = (6, 6, 1)) -> np.ndarray:
+    """Images in [0, 1] with exact 0s and 1s (a Fashion-MNIST background is 0), so the box matters."""
+    x = rng.uniform(0, 1, size=(n, *shape))
+    x[rng.uniform(size=x.shape) < 0.3] = 0.0
+    x[rng.uniform(size=x.shape) < 0.1] = 1.0
+    return x.astype("float32")
 
-    Usage: ``x_adv = from_tanh_space(to_tanh_space(x))``.
-    """
-    return (np.tanh(np.asarray(w, dtype=np.float64)) + 1.0) / 2.0
+
+def _answer(out: Any, shape: tuple[int, ...], what: str) -> tuple[np.ndarray | None, str | None]:
+    """``out`` as a float array, or the problem with it (None, a tensor of another shape, ...)."""
+    problem = checks.array_problem(out, shape)
+    return (None, f"{problem}: return {what}") if problem else (checks.as_float_array(out), None)
 
 
-def _fgsm_problem(out: Any, x: np.ndarray, grad: np.ndarray, eps: float) -> str | None:
-    expected = fgsm_step(x, grad, eps)
-    problem = checks.array_problem(out, x.shape)
-    if problem is not None:
-        return f"{problem}: return the attacked images, the shape of x"
-    got = checks.as_float_array(out)
+def _tape_gradient(scores: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return attacks.input_gradient(scores, tf.constant(x), tf.constant(y)).numpy()
+
+
+def _fgsm_problem(out: Any, scores: keras.Model, x: tf.Tensor, y: tf.Tensor, eps: float) -> str | None:
+    x, y = x.numpy(), y.numpy()
+    got, problem = _answer(out, x.shape, "the attacked images, the shape of x")
+    if problem:
+        return problem
+    expected = attacks.fgsm(scores, x, y, eps)
     if checks.close(got, expected, atol=ATOL):
         return None
+    grad, predicted = _tape_gradient(scores, x, y), np.argmax(scores(x).numpy(), axis=1)
     return checks.first_fault(got, [
-        (x + eps * np.sign(grad), "pixels outside [0, 1]: clip the result with np.clip(., 0, 1)"),
-        (np.clip(x - eps * np.sign(grad), 0, 1), ("stepped down the gradient: FGSM ascends the loss of the "
-                                                  "true label, x + eps * sign(grad)")),
-        (np.clip(x + eps * grad, 0, 1), "used the gradient itself: FGSM takes its sign, eps * np.sign(grad)"),
-        (np.clip(eps * np.sign(grad), 0, 1), "returned the clipped perturbation: return the image x + eta"),
-        (eps * np.sign(grad), "returned the perturbation eta: return the image x + eta, clipped to [0, 1]"),
-        (np.clip(x + eps * np.sign(x), 0, 1), "took the sign of x: the direction is sign(grad)"),
-    ], atol=ATOL) or "wrong values: np.clip(x + eps * np.sign(grad), 0, 1)"
+        (x + eps * np.sign(grad), "pixels outside [0, 1]: clip the result to the box, tf.clip_by_value(., 0, 1)"),
+        (np.clip(x - eps * np.sign(grad), 0, 1), "stepped down the loss: FGSM ascends the true label's loss"),
+        (np.clip(x + eps * grad, 0, 1), "used the gradient itself: FGSM steps by eps times its sign"),
+        (attacks.fgsm(scores, x, predicted, eps), "attacked the predicted label: use the true label y"),
+        (np.clip(x + eps * np.sign(_tape_gradient(scores, x, (y + 1) % 10)), 0, 1),
+         "took the loss of another class: the cross-entropy of the true label y"),
+        (eps * np.sign(grad), "returned the perturbation: return the image x + eps * sign(grad)"),
+    ], atol=ATOL) or "wrong values: clip(x + eps * sign(d loss(y) / d x), 0, 1), the loss on the logits"
 
 
-def _project_problem(out: Any, x0: np.ndarray, x_adv: np.ndarray, eps: float, norm: str) -> str | None:
-    expected = project(x0, x_adv, eps, norm)
-    problem = checks.array_problem(out, x_adv.shape)
-    if problem is not None:
-        return f"{problem}: return the projected images, the shape of x_adv"
-    got = checks.as_float_array(out)
-    if checks.close(got, expected, atol=ATOL):
+def check_fgsm_tape(fn: Callable) -> CheckResult:
+    """Check ``fn(scores, x, y, eps)``: FGSM with a ``tf.GradientTape`` on a model giving logits.
+
+    Compared with :func:`course_utils.attacks.fgsm` on a small network with fixed weights.
+    Usage: ``fgsm_tape = check_fgsm_tape(fgsm_tape).use``.
+    """
+    rng, scores = np.random.default_rng(90), scores_model(tiny_classifier(90))
+    hint = "watch x on a tape, the cross-entropy of y on the logits, then clip(x + eps * sign(g), 0, 1)"
+    cases = [Case(f"{n} images 6x6x1, eps {eps}", (scores, tf.constant(_images(rng, n)),
+                                                  tf.constant(rng.integers(0, 10, n), tf.int32), eps), hint=hint)
+             for n, eps in ((8, 0.1), (16, 0.25), (4, 0.03))]
+    return run_check("fgsm_tape", fn, cases, reference=attacks_fgsm_tape, diagnose=_fgsm_problem)
+
+
+def attacks_fgsm_tape(scores: keras.Model, x: tf.Tensor, y: tf.Tensor, eps: float) -> tf.Tensor:
+    """Lesson 09's FGSM exercise answered by the library: one step of :func:`course_utils.attacks.pgd_graph`.
+
+    Usage: ``x_adv = attacks_fgsm_tape(scores_model(cnn), tf.constant(x), tf.constant(y), 0.1)``.
+    """
+    return attacks.pgd_graph(scores, x, y, eps, eps, 1)[0]
+
+
+def attacks_pgd_loop(scores: keras.Model, x: tf.Tensor, y: tf.Tensor, eps: float, alpha: float, steps: int,
+                     start: tf.Tensor) -> tf.Tensor:
+    """Lesson 09's PGD exercise answered by the library: :func:`course_utils.attacks.pgd_graph` from ``start``.
+
+    Usage: ``x_adv = attacks_pgd_loop(scores, x, y, 0.1, 0.02, 10, x + noise)``.
+    """
+    return attacks.pgd_graph(scores, x, y, eps, alpha, steps, start)[0]
+
+
+def _pgd_variant(scores, x, y, eps, alpha, steps, start, *, box=True, ball=True, sign=1.0,
+                 signed=True, every_step=True, use_start=True) -> np.ndarray:
+    """A PGD loop with one thing changed (what the validator compares a wrong answer with)."""
+    def proj(x_adv, around):
+        x_adv = np.clip(x_adv, around - eps, around + eps) if ball else x_adv
+        return np.clip(x_adv, 0, 1) if box else x_adv
+    x_adv = proj(start, x) if use_start else x.copy()
+    for _ in range(steps):
+        g = _tape_gradient(scores, x_adv.astype("float32"), y) * sign
+        moved = x_adv + alpha * (np.sign(g) if signed else g)
+        x_adv = proj(moved, x) if every_step else moved
+    return x_adv if every_step else proj(x_adv, x)
+
+
+def _pgd_problem(out: Any, scores, x, y, eps: float, alpha: float, steps: int, start) -> str | None:
+    x, y, start = x.numpy(), y.numpy(), start.numpy()
+    got, problem = _answer(out, x.shape, "the attacked images, the shape of x")
+    if problem:
+        return problem
+    if checks.close(got, attacks_pgd_loop(scores, x, y, eps, alpha, steps, start).numpy(), atol=ATOL):
         return None
-    delta = x_adv - x0
-    box = np.clip(x_adv, 0, 1)
-    if norm == "linf":
+    run = lambda **changed: _pgd_variant(scores, x, y, eps, alpha, steps, start, **changed)
+    return checks.first_fault(got, [
+        (run(box=False), "pixels outside [0, 1]: clip to the box [0, 1] at every step as well"),
+        (run(ball=False), ("left the eps-ball: clip to [x - eps, x + eps] around the CLEAN x at every step "
+                           "(not around the current x_adv)")),
+        (run(use_start=False), "ignored the random start: begin at start (projected), not at x"),
+        (run(sign=-1.0), "descended the loss: PGD ascends the true label's loss"),
+        (run(signed=False), "stepped along the gradient: step alpha * sign(gradient)"),
+        (run(every_step=False), "projected once at the end: project after every step"),
+    ], atol=ATOL) or "wrong values: start projected, then steps x + alpha * sign(g), each followed by the projection"
+
+
+def check_pgd_loop(fn: Callable) -> CheckResult:
+    """Check ``fn(scores, x, y, eps, alpha, steps, start)``: PGD from the given (random) start.
+
+    The checker injects the random start ``start = x + U(-eps, eps)`` so that the result can be
+    compared with :func:`course_utils.attacks.pgd_graph` from the same start.
+    Usage: ``pgd_loop = check_pgd_loop(pgd_loop).use``.
+    """
+    rng, scores = np.random.default_rng(91), scores_model(tiny_classifier(91))
+    hint = "x_adv = project(start); then steps of x_adv + alpha * sign(g), each projected onto the ball and [0, 1]"
+    cases = []
+    for n, eps, alpha, steps in ((8, 0.1, 0.03, 5), (6, 0.3, 0.1, 4), (4, 0.05, 0.02, 8)):
+        x = _images(rng, n)
+        start = (x + rng.uniform(-eps, eps, size=x.shape)).astype("float32")
+        cases.append(Case(f"{n} images 6x6x1, eps {eps}, alpha {alpha}, {steps} steps",
+                          (scores, tf.constant(x), tf.constant(rng.integers(0, 10, n), tf.int32), eps, alpha, steps,
+                           tf.constant(start)), hint=hint))
+    return run_check("pgd_loop", fn, cases, reference=attacks_pgd_loop, diagnose=_pgd_problem)
+
+
+def attacks_cw_objective(scores: keras.Model, w: tf.Tensor, x0: tf.Tensor, y: tf.Tensor, c: float,
+                         kappa: float) -> tf.Tensor:
+    """Lesson 09's C&W exercise answered by the library: :func:`course_utils.attacks.cw_objective`, per example.
+
+    Usage: ``objective = attacks_cw_objective(scores, w, x0, y, c=1.0, kappa=0.0)``.
+    """
+    return attacks.cw_objective(scores, w, x0, y, c, kappa)[0]
+
+
+def _cw_problem(fn: Callable, out: Any, scores, w, x0, y, c: float, kappa: float) -> str | None:
+    got, problem = _answer(out, (len(x0),), "one objective value per image, shape (N,)")
+    if problem:
+        return problem
+    with tf.GradientTape() as tape:
+        tape.watch(w)
+        again = fn(scores, w, x0, y, c, kappa)
+        total = tf.reduce_sum(again) if tf.is_tensor(again) else None
+    if not checks.close(got, attacks_cw_objective(scores, w, x0, y, c, kappa).numpy(), atol=ATOL):
+        x = (np.tanh(w.numpy()) + 1) / 2
+        z, yy = scores(x).numpy(), y.numpy()
+        zy = z[np.arange(len(z)), yy]
+        other = np.where(np.eye(10, dtype=bool)[yy], -np.inf, z).max(axis=1)
+        dist = np.sum((x - x0.numpy()) ** 2, axis=(1, 2, 3))
+        p = tf.nn.softmax(z).numpy()
+        p_other = np.where(np.eye(10, dtype=bool)[yy], -np.inf, p).max(axis=1)
         return checks.first_fault(got, [
-            (np.clip(x_adv, x0 - eps, x0 + eps), "pixels outside [0, 1]: also clip to the box [0, 1]"),
-            (box, "no projection onto the eps-ball: clip each pixel to [x0 - eps, x0 + eps]"),
-            (np.clip(box, -eps, eps), "clipped the image itself to [-eps, eps]: clip x_adv - x0, around x0"),
-            (project(x0, x_adv, eps, "l2"), "made an L2 projection: for norm='linf' clip each pixel"),
-        ], atol=ATOL) or "wrong values: np.clip(np.clip(x_adv, 0, 1), x0 - eps, x0 + eps)"
-    box_delta = box - x0
-    batch_norm = np.sqrt(np.sum(box_delta**2))
-    ball_first = x0 + delta * np.minimum(1.0, eps / np.maximum(_per_example_l2(delta), 1e-12))
-    return checks.first_fault(got, [
-        (x0 + box_delta * eps / np.maximum(_per_example_l2(box_delta), 1e-12),
-         ("scaled every perturbation to norm eps: shrink only those longer than eps, "
-          "by np.minimum(1, eps / norm)")),
-        (x0 + box_delta * min(1.0, eps / max(batch_norm, 1e-12)),
-         "one norm for the whole batch: compute ||x_adv - x0|| per example, over axes (1, 2, 3)"),
-        (np.clip(box, x0 - eps, x0 + eps), "clipped each pixel (L-inf): for norm='l2' scale the whole perturbation"),
-        (ball_first, "pixels outside [0, 1]: clip x_adv to [0, 1] first, then shrink"),
-        (np.clip(ball_first, 0, 1), "projected onto the ball before clipping to [0, 1]: clip first, then shrink"),
-    ], atol=ATOL) or "wrong values: x0 + d * min(1, eps / ||d||) with d = clip(x_adv, 0, 1) - x0, per example"
+            (dist + c * (zy - other), "no confidence: clip the margin below at -kappa, max(margin, -kappa)"),
+            (dist + c * np.maximum(other - zy, -kappa), "margin the wrong way round: Z_y - max_{i != y} Z_i"),
+            (np.sqrt(dist) + c * np.maximum(zy - other, -kappa), "||x - x0|| not squared: the squared L2 norm"),
+            (dist + c * np.maximum(zy - z.max(axis=1), -kappa), "max over all classes: exclude the true class y"),
+            (np.sum((w.numpy() - np.arctanh(np.clip(2 * x0.numpy() - 1, -1 + 1e-6, 1 - 1e-6))) ** 2, axis=(1, 2, 3))
+             + c * np.maximum(zy - other, -kappa), "distance in w: measure ||x - x0||^2 on the image x"),
+            (np.sum((np.tanh(w.numpy()) - x0.numpy()) ** 2, axis=(1, 2, 3)) + c * np.maximum(
+                scores(np.tanh(w.numpy())).numpy()[np.arange(len(z)), yy] - np.where(
+                    np.eye(10, dtype=bool)[yy], -np.inf, scores(np.tanh(w.numpy())).numpy()).max(axis=1), -kappa),
+             "x = tanh(w) lies in [-1, 1]: x = (tanh(w) + 1) / 2"),
+            (c * dist + np.maximum(zy - other, -kappa), "c weighs the distance: c multiplies f, ||x - x0||^2 + c f"),
+            (dist + c * np.maximum(p[np.arange(len(p)), yy] - p_other, -kappa),
+             "margin on probabilities: use the logits Z (scores), not the softmax"),
+        ], atol=ATOL) or "wrong values: ||x - x0||^2 + c * max(Z_y - max_{i != y} Z_i, -kappa), x = (tanh(w) + 1) / 2"
+    if total is None or tape.gradient(total, w) is None:
+        return "right values, but no gradient reaches w: compute with TensorFlow ops on w (not NumPy)"
+    return None
 
 
-def _tanh_problem(out: Any, x: np.ndarray) -> str | None:
-    problem = checks.array_problem(out, x.shape)
-    if problem is not None:
-        if checks.as_float_array(out) is not None and checks.as_float_array(out).shape == x.shape:
-            return (f"{problem}: pixels at 0 or 1 give arctanh(-1 or 1) = -inf or inf; clip 2x - 1 into "
-                    "(-1 + 1e-6, 1 - 1e-6) first")
-        return f"{problem}: return one w per pixel, the shape of x"
-    got = checks.as_float_array(out)
-    back = from_tanh_space(got)
-    if np.allclose(back, x, atol=1e-4):
-        return None
-    inner = np.clip(2 * x - 1, -1 + 1e-6, 1 - 1e-6)
-    return checks.first_fault(got, [
-        (np.arctanh(np.clip(x, 0, 1 - 1e-6)), "forgot to map [0, 1] onto [-1, 1]: arctanh(2x - 1)"),
-        (2 * np.arctanh(inner), "that is the logit (the sigmoid's inverse), twice arctanh(2x - 1): drop the 2"),
-        (np.arctanh(inner) / 2, "divided by 2: w = arctanh(2x - 1), so that (tanh(w) + 1) / 2 = x"),
-        (np.tanh(2 * x - 1), "used tanh: w is its inverse, np.arctanh(2x - 1)"),
-        ((np.tanh(x) + 1) / 2, "applied x = (tanh(w) + 1) / 2 to x: invert it, w = arctanh(2x - 1)"),
-    ], atol=ATOL) or "wrong values: (tanh(w) + 1) / 2 should give x back; w = arctanh(2x - 1)"
+def check_cw_objective(fn: Callable) -> CheckResult:
+    """Check ``fn(scores, w, x0, y, c, kappa)``: C&W's objective per image in tanh space, differentiable in w.
 
-
-def check_fgsm_step(fn: Callable) -> CheckResult:
-    """Check ``fn(x, grad, eps)``: the FGSM image ``clip(x + eps * sign(grad), 0, 1)``.
-
-    Usage: ``fgsm_step = check_fgsm_step(fgsm_step).use``.
+    Compared with :func:`course_utils.attacks.cw_objective` (which :func:`carlini_wagner_l2` minimises).
+    Usage: ``cw_objective = check_cw_objective(cw_objective).use``.
     """
-    rng = np.random.default_rng(90)
-    hint = "np.clip(x + eps * np.sign(grad), 0, 1)"
+    rng, scores = np.random.default_rng(92), scores_model(tiny_classifier(92))
+    hint = "x = (tanh(w) + 1) / 2; sum((x - x0)**2) per image + c * max(Z_y - max_{i != y} Z_i, -kappa)"
     cases = []
-    for name, shape, eps in [("2 grey images 4x4x1, eps = 0.1", (2, 4, 4, 1), 0.1),
-                             ("3 RGB images 5x5x3 with pixels at 0 and 1, eps = 0.03", (3, 5, 5, 3), 0.03),
-                             ("one image, gradients of very different sizes, eps = 0.25", (1, 6, 6, 1), 0.25)]:
-        x = rng.uniform(size=shape)
-        x[:, 0] = rng.choice([0.0, 1.0], size=x[:, 0].shape)        # a row of saturated pixels: clipping
-        grad = rng.normal(size=shape) * 10.0 ** rng.integers(-4, 3, size=shape)
-        cases.append(Case(name, (x, grad, eps), hint=hint))
-    return run_check("fgsm_step", fn, cases, reference=fgsm_step, diagnose=_fgsm_problem)
-
-
-def check_project(fn: Callable) -> CheckResult:
-    """Check ``fn(x0, x_adv, eps, norm)``: PGD's projection into [0, 1] and the eps-ball, per example.
-
-    Usage: ``project = check_project(project).use``.
-    """
-    rng = np.random.default_rng(91)
-    cases = []
-    for name, shape, eps, norm, scale in [
-            ("L-inf, 3 images 4x4x1, eps = 0.1", (3, 4, 4, 1), 0.1, "linf", 0.3),
-            ("L-inf, 2 RGB images 3x3x3, eps = 0.03", (2, 3, 3, 3), 0.03, "linf", 0.1),
-            ("L2, 4 images 4x4x1, eps = 0.5 (some inside the ball)", (4, 4, 4, 1), 0.5, "l2", None),
-            ("L2, 2 RGB images 3x3x3, eps = 1.0", (2, 3, 3, 3), 1.0, "l2", 1.0)]:
-        x0 = rng.uniform(size=shape)
-        x0[:, 0] = rng.choice([0.0, 1.0], size=x0[:, 0].shape)
-        if scale is None:                  # per-example sizes: two inside the ball, two far outside
-            scale = np.array([0.02, 0.05, 0.5, 1.0]).reshape(-1, 1, 1, 1)
-        x_adv = x0 + rng.normal(size=shape) * scale
-        hint = ("np.clip to [0, 1], then to [x0 - eps, x0 + eps]" if norm == "linf" else
-                "d = clip(x_adv, 0, 1) - x0; x0 + d * np.minimum(1, eps / ||d||) with one norm per example")
-        cases.append(Case(name, (x0, x_adv, eps, norm), hint=hint))
-    return run_check("project", fn, cases, reference=project, diagnose=_project_problem)
-
-
-def check_to_tanh_space(fn: Callable) -> CheckResult:
-    """Check ``fn(x)``: the ``w`` with ``(tanh(w) + 1) / 2 == x``, finite at pixels 0 and 1.
-
-    Usage: ``to_tanh_space = check_to_tanh_space(to_tanh_space).use``.
-    """
-    rng = np.random.default_rng(92)
-    hint = "np.arctanh(np.clip(2 * x - 1, -1 + 1e-6, 1 - 1e-6))"
-    cases = [Case("mid-range pixels of a 4x4x1 image", (rng.uniform(0.2, 0.8, size=(1, 4, 4, 1)),), hint=hint),
-             Case("pixels exactly 0 and 1 (black and white)", (np.array([[0.0, 1.0, 0.5, 0.0]]),), hint=hint),
-             Case("2 RGB images 3x3x3, the whole range", (rng.uniform(size=(2, 3, 3, 3)),), hint=hint)]
-    return run_check("to_tanh_space", fn, cases, reference=to_tanh_space, diagnose=_tanh_problem)
+    for n, c, kappa in ((6, 1.0, 0.0), (5, 10.0, 0.5), (4, 0.3, 2.0)):
+        x0 = _images(rng, n)
+        w = tf.constant(attacks.to_tanh_space(np.clip(x0 + rng.normal(0, 0.2, x0.shape), 0, 1)).astype("float32"))
+        cases.append(Case(f"{n} images 6x6x1, c {c}, kappa {kappa}",
+                          (scores, w, tf.constant(x0), tf.constant(rng.integers(0, 10, n), tf.int32), c, kappa),
+                          hint=hint))
+    return run_check("cw_objective", fn, cases, reference=attacks_cw_objective,
+                     diagnose=lambda out, *args: _cw_problem(fn, out, *args))
