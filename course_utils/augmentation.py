@@ -345,6 +345,24 @@ class CleanAccuracy(keras.callbacks.Callback):
         self.accuracy.append(float(np.mean(labels == self.y)))
 
 
+class EarlyStoppingAfter(keras.callbacks.EarlyStopping):
+    """Early stopping on validation accuracy that never stops before ``min_epochs``; keeps the best epoch.
+
+    Stops ``patience`` epochs after the best ``val_accuracy`` (not before ``min_epochs``) and restores
+    that epoch's weights, so a history's first ``min_epochs`` epochs are those of a fixed-length run.
+    Usage: ``train_small_data(..., epochs=100, callbacks=[EarlyStoppingAfter(50, patience=15)])`` (lesson 07).
+    """
+
+    def __init__(self, min_epochs: int, patience: int) -> None:
+        super().__init__(monitor="val_accuracy", mode="max", patience=patience, restore_best_weights=True)
+        self.min_epochs = min_epochs
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        super().on_epoch_end(epoch, logs)
+        if epoch + 1 < self.min_epochs:
+            self.model.stop_training = False
+
+
 def train_small_data(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
                      augment=None, epochs: int = 40, seed: int = 0, batch_size: int = 32, lr: float = 1e-3,
                      width: int = 32, callbacks: Sequence[Any] = (), run_eagerly: bool = False):
@@ -394,6 +412,10 @@ AUGMENTATION_RUNS_FILE = "augmentation_runs.history.json"   # in course_utils/sh
 AUGMENTATION_RECIPE: dict[str, Any] = {
     "n_per_class": 100, "n_val": 1000, "epochs": 50, "batch_size": 32, "lr": 2e-3, "width": 16,
     "conditions": ["none", "deck", "task"], "seeds": [0, 1, 2],
+    # the bounded search, the same for every condition, on seed 0 and the validation split: each width
+    # trained once with EarlyStoppingAfter(epochs, patience) up to max_epochs gives two configurations,
+    # "50 epochs" (its epoch 50) and "early stopping" (its best validation epoch)
+    "search_widths": [16, 32], "max_epochs": 100, "patience": 15,
 }
 CONDITIONS = {"none": "no augmentation", "deck": "the deck's settings", "task": "task-respecting settings"}
 
@@ -409,6 +431,27 @@ def condition_augmentation(condition: str, seed: int | None = None):
     if condition == "none":
         return None
     return deck_augmentation(rescale=False, seed=seed) if condition == "deck" else task_augmentation(seed=seed)
+
+
+STOPPINGS = ("50 epochs", "early stopping")
+
+
+def train_configuration(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray], condition: str,
+                        seed: int, width: int, stopping: str, epochs: int | None = None, run_eagerly: bool = False,
+                        callbacks: Sequence[Any] = ()):
+    """One configuration of the experiment with ``AUGMENTATION_RECIPE``: ``condition``, ``width`` and ``stopping``
+    (``"50 epochs"``, or ``"early stopping"`` with :class:`EarlyStoppingAfter`); ``epochs`` overrides the length.
+    Returns ``(network, history)`` as :func:`train_small_data`.
+    Usage: ``net, hist = train_configuration(x, y, val, "task", 0, 32, "early stopping")`` (lesson 07).
+    """
+    if stopping not in STOPPINGS:
+        raise ValueError(f"stopping must be one of {STOPPINGS}, got {stopping!r}")
+    recipe, early = AUGMENTATION_RECIPE, stopping == STOPPINGS[1]
+    stop = [EarlyStoppingAfter(recipe["epochs"], recipe["patience"])] if early else []
+    return train_small_data(x, y, validation, condition_augmentation(condition, seed),
+                            epochs=epochs or (recipe["max_epochs"] if early else recipe["epochs"]), seed=seed,
+                            batch_size=recipe["batch_size"], lr=recipe["lr"], width=width, callbacks=[*stop, *callbacks],
+                            run_eagerly=run_eagerly)
 
 
 def experiment_data(seed: int, n_per_class: int = AUGMENTATION_RECIPE["n_per_class"],

@@ -14,6 +14,7 @@ import pytest
 from keras import layers
 
 from course_utils import augmentation as aug
+from course_utils import manifest
 from course_utils.exercises import lesson07 as l7
 
 GOLDEN = np.load(Path(__file__).parent / "golden" / "vision_augmentation.npz", allow_pickle=False)
@@ -168,3 +169,37 @@ def test_placements_and_the_small_data_helpers():
     assert aug.overfitting_gap({"clean_accuracy": [1.0, 0.9], "val_accuracy": [0.5, 0.6]}, last=2) == pytest.approx(0.4)
     with pytest.raises(ValueError, match="history needs"):
         aug.overfitting_gap({"loss": [1.0]})
+
+
+def test_early_stopping_never_stops_before_its_minimum_and_keeps_the_best_epoch():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=(48, 28, 28, 1)).astype(np.float32)
+    y = rng.integers(0, 10, size=48)
+    stop = aug.EarlyStoppingAfter(min_epochs=4, patience=1)
+    net, hist = aug.train_small_data(x, y, (x[:16], y[:16]), None, epochs=12, width=4, callbacks=[stop],
+                                     run_eagerly=True)
+    val = hist["val_accuracy"]
+    assert 4 <= len(val) <= 12
+    best = int(np.argmax(val))
+    assert len(val) == 12 or len(val) >= max(4, best + 2)      # stopped only after its patience ran out
+    kept = float(np.mean(net.predict(x[:16], verbose=0).argmax(-1) == y[:16]))
+    assert kept == pytest.approx(val[best])                    # the best epoch's weights were restored
+    with pytest.raises(ValueError, match="stopping must be"):
+        aug.train_configuration(x, y, (x, y), "none", 0, 4, "forever")
+    net, hist = aug.train_configuration(x, y, (x[:16], y[:16]), "task", 0, 4, "50 epochs", epochs=1,
+                                        run_eagerly=True)
+    assert len(hist["val_accuracy"]) == 1
+
+
+def test_the_search_gives_every_condition_the_same_grid_and_no_more_than_six_configurations():
+    recipe = aug.AUGMENTATION_RECIPE
+    assert len(recipe["search_widths"]) * len(aug.STOPPINGS) <= 6
+    shipped = manifest.read_json(aug.AUGMENTATION_RUNS_FILE)
+    grid = {c: sorted((r["width"], r["stopping"]) for r in shipped["search"]["rows"] if r["condition"] == c)
+            for c in recipe["conditions"]}
+    assert all(g == grid["none"] for g in grid.values()) and len(grid["none"]) <= 6
+    for c, config in shipped["search"]["chosen"].items():          # the highest validation accuracy wins
+        rows = [r for r in shipped["search"]["rows"] if r["condition"] == c]
+        assert config["val_accuracy"] == max(r["val_accuracy"] for r in rows)
+        assert all(r["width"] == config["width"] and r["stopping"] == config["stopping"]
+                   for r in shipped["runs"] if r["condition"] == c)
