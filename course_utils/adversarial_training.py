@@ -120,8 +120,9 @@ class RobustnessMonitor(keras.callbacks.Callback):
     (FGSM accuracy stays high while PGD accuracy collapses; Wong et al. 2020). Both attacks are
     :func:`course_utils.attacks.pgd_accuracy` with the true labels (FGSM: one step of eps, no
     random start); ``pgd_alpha`` defaults to ``2.5 * eps / pgd_steps``. A model compiled with
-    ``run_eagerly=True`` (tiny runs) is watched eagerly too: no trace. Works with an
-    :class:`AdversarialTrainer` or a plain classifier with a ``logits`` layer. Usage (lesson 10):
+    ``run_eagerly=True`` (tiny runs) is watched eagerly too: no trace. Works with a trainer that
+    holds its classifier as ``network`` (:class:`AdversarialTrainer`, lesson 10's exercise) or a plain
+    classifier with a ``logits`` layer. Usage (lesson 10):
     ``mon = RobustnessMonitor(x_val, y_val, eps=0.1); trainer.fit(x, y, callbacks=[mon]); mon.history["pgd"]``.
     """
 
@@ -136,7 +137,7 @@ class RobustnessMonitor(keras.callbacks.Callback):
 
     def measure(self) -> dict[str, float]:
         """Clean, FGSM and PGD accuracy on the monitor's images now. Usage: ``mon.measure()["pgd"]``."""
-        network = self.model.network if isinstance(self.model, AdversarialTrainer) else self.model
+        network = getattr(self.model, "network", self.model)   # a trainer (yours or the course's) or a classifier
         common = {"batch_size": self.batch_size, "compiled": not getattr(self.model, "run_eagerly", False)}
         fgsm = attacks.pgd_accuracy(network, self.x, self.y, self.eps, self.eps, 1, random_start=False, **common)
         pgd = attacks.pgd_accuracy(network, self.x, self.y, self.eps, self.pgd_alpha, self.pgd_steps, **common)
