@@ -149,6 +149,9 @@ PYTHON_COLAB ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3
 	$(shell for p in python3.13 python3.12; do $$p -c '' 2>/dev/null && echo $$p && break; done) \
 	$(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
 COLAB_MARKS := not notebook and not browser and not platform
+# tests/test_binder.py checks the repository's repo2docker set-up with the dev tools (repo2docker, uv): not
+# something Colab runs, and `make test` covers it.
+COLAB_SKIP := --ignore=tests/test_binder.py
 
 $(COLAB_STAMP): colab/versions.txt colab/test-tools.txt pyproject.toml | $(STAMP)
 	@test -n "$(PYTHON_COLAB)" || { echo "make test-colab needs Python 3.13 (Colab's) or 3.12: \
@@ -160,5 +163,5 @@ $(COLAB_STAMP): colab/versions.txt colab/test-tools.txt pyproject.toml | $(STAMP
 	touch $@
 
 test-colab: $(COLAB_STAMP) | setup
-	$(TEST_ENV) $(COLAB_BIN)/python -m pytest tests -q -m "$(COLAB_MARKS)" $(PYTEST_ARGS)
+	$(TEST_ENV) $(COLAB_BIN)/python -m pytest tests -q -m "$(COLAB_MARKS)" $(COLAB_SKIP) $(PYTEST_ARGS)
 	$(TEST_ENV) $(COLAB_BIN)/python -m pytest notebooks -q --nbval-lax --nbval-current-env
