@@ -36,6 +36,9 @@ REFERENCE_IMAGES = 20_000
 REFERENCE_BATCH = 128
 WARMUP_BATCHES = 5
 CACHE_NAME = "reference_speed.json"
+# One reference unit taken as 12 s on a typical laptop: what the reference workload took at quiet
+# moments on the course's 2-core machine (10.6-13.1 s measured).
+TYPICAL_UNIT_SECONDS = 12.0
 REFERENCE_TEXT = ("one epoch of the classic Keras MNIST convnet on 20,000 Fashion-MNIST images "
                   "(about 12 s on a quiet 2-core machine)")
 
@@ -71,6 +74,22 @@ def to_units(seconds: float, unit_s: float) -> float:
     if unit_s <= 0:
         raise ValueError(f"the reference time must be positive, got {unit_s}")
     return seconds / unit_s
+
+
+def laptop_minutes(units: float) -> str:
+    """A time in reference units as a student reads it: minutes on a typical laptop.
+
+    Student-facing times (the lessons' time lines, the site, the tools' training times printed in the
+    lessons 06-12) use it; reference units stay in ``make bench``, CONTRIBUTING.md and the notebooks'
+    metadata. Usage: ``laptop_minutes(15)  # 'about 3 minutes'``.
+    """
+    if units < 0:
+        raise ValueError(f"a time cannot be negative, got {units} units")
+    seconds = units * TYPICAL_UNIT_SECONDS
+    if seconds < 60:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minute{'s' if minutes > 1 else ''}"
 
 
 def cached_reference() -> dict[str, Any] | None:

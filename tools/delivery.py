@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from course_utils.environment import COLAB_CHECK
+from course_utils.speed import laptop_minutes
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "course.toml"
@@ -39,10 +40,6 @@ EXECUTED_KEY = "course_executed"  # metadata of an executed copy: mode and secon
 COLAB_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE_SVG = "https://mybinder.org/badge_logo.svg"
 DEFAULT_BINDERHUB = "https://mybinder.org"
-# Student-facing times are minutes on a typical laptop: one reference unit (course_utils.speed) taken
-# as 12 s, what the reference workload took at quiet moments on the course's 2-core machine (10.6-13.1 s
-# measured). Reference units stay in `make bench`, CONTRIBUTING.md and the notebooks' metadata.
-TYPICAL_UNIT_SECONDS = 12.0
 # A hand-written time paragraph of the intro cells ("*Time: ...*"), replaced by the stamped one.
 OLD_TIME_LINE = re.compile(r"\n*^\*Time\b[^*]*\*[ \t]*$", re.MULTILINE)
 
@@ -89,15 +86,6 @@ def binder_url(rel_path: str, config: dict[str, Any] | None = None) -> str:
     repo, hub = config["repository"], config.get("binder", {}).get("hub", DEFAULT_BINDERHUB)
     return (f"{hub.rstrip('/')}/v2/gh/{github_slug(repo['url'])}/{repo.get('branch', 'main')}"
             f"?urlpath=lab/tree/{rel_path}")
-
-
-def laptop_minutes(units: float) -> str:
-    """A time in reference units as a student reads it: minutes on a typical laptop."""
-    seconds = units * TYPICAL_UNIT_SECONDS
-    if seconds < 60:
-        return "under a minute"
-    minutes = round(seconds / 60)
-    return f"about {minutes} minute{'s' if minutes > 1 else ''}"
 
 
 def time_line(meta: dict[str, Any]) -> str:
