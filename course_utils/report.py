@@ -44,8 +44,19 @@ def meets(value: float, at_least: float | None, at_most: float | None) -> bool |
     return (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
 
 
+class Recorded(dict):
+    """What :func:`record` returns: its row, with ``met`` and ``target``. ``record`` has printed it
+    already, so a notebook that ends a cell with ``record(...)`` shows that one line, not a dict.
+
+    Usage: ``row = record("accuracy", 0.9, at_least=0.8); row["met"]``.
+    """
+
+    def _ipython_display_(self) -> None:
+        """Display nothing: the line is printed."""
+
+
 def record(measure: str, value: float, *, at_least: float | None = None,
-           at_most: float | None = None, unit: str = "") -> dict[str, Any]:
+           at_most: float | None = None, unit: str = "") -> Recorded:
     """Print ``measure: value (target ...: met/not met)`` and save it when ``make bench`` runs.
 
     With ``unit="s"`` the value is a time in seconds and the bounds are in reference units; the
@@ -71,7 +82,7 @@ def record(measure: str, value: float, *, at_least: float | None = None,
         Path(folder).mkdir(parents=True, exist_ok=True)
         with open(Path(folder) / RECORDS_FILE, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")
-    return row | {"met": met, "target": target}
+    return Recorded(row | {"met": met, "target": target})
 
 
 def read_records(folder: str | Path) -> list[dict[str, Any]]:

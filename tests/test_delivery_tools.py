@@ -77,7 +77,7 @@ def test_stamp_puts_badges_first_the_time_line_then_setup_before_the_first_code_
     assert ("(https://mybinder.org/v2/gh/example-org/dl-course/main?urlpath=lab/tree/notebooks/99_tiny.ipynb)"
             in badge["source"]) and delivery.BINDER_BADGE_SVG in badge["source"]
     assert title["source"].startswith("# 99")
-    assert time["metadata"] == {"slideshow": {"slide_type": "-"}, "tags": [delivery.TIME_TAG]}
+    assert time["metadata"] == {"slideshow": {"slide_type": "notes"}, "tags": [delivery.TIME_TAG]}
     assert time["source"] == ("*Time: under a minute to run on a typical laptop (under a minute in quick "
                               "mode). `make speed` estimates each lesson on your machine.*")
     assert setup["metadata"] == {"slideshow": {"slide_type": "skip"}, "tags": [delivery.SETUP_TAG]}

@@ -34,3 +34,16 @@ def test_target_text_and_meets():
     assert report.target_text(None, 5, "units") == "<= 5 units"
     assert report.target_text(1, 2) == ">= 1 and <= 2" and report.target_text(None, None, "units") == ""
     assert report.meets(3, None, None) is None and report.meets(3, 1, 3) and not report.meets(3.1, 1, 3)
+
+
+def test_a_cell_ending_with_record_shows_only_the_printed_line(capsys):
+    """IPython displays a cell's last value; `record` prints its line, so its row displays nothing."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    result = shell.run_cell("from course_utils.report import record\n"
+                            "record('accuracy', 0.9, at_least=0.8)")
+    assert result.success and result.result["met"] is True
+    out = capsys.readouterr().out
+    assert out.count("accuracy: 0.9 (target >= 0.8: met") == 1
+    assert "'measure'" not in out

@@ -172,7 +172,7 @@ def stamp(nb: dict[str, Any], rel_path: str, config: dict[str, Any] | None = Non
             cell["source"] = OLD_TIME_LINE.sub("", source_text(cell))
     meta = nb.get("metadata", {}).get("course", {})
     if {"time_full_units", "time_quick_units"} <= set(meta):
-        cells.insert(first_code, _cell("markdown", "course-time", time_line(meta), TIME_TAG, "-"))
+        cells.insert(first_code, _cell("markdown", "course-time", time_line(meta), TIME_TAG, "notes"))
         first_code += 1
     cells.insert(first_code, setup)
     cells.insert(0, badge)
