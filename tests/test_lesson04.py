@@ -3,6 +3,8 @@ with a hint."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from course_utils import conv
@@ -51,6 +53,32 @@ def _pool_drops_channels(shape, size, stride=None):
     return (h, w, 1), h * w
 
 
+def _conv_loop(x, w, b, stride=1, padding="valid", dilation=1, *, flip=False, bias="own", at_ij=False,
+               ignore=None, extra_before=False, sum_channels=True):
+    """A student's conv2d with loops, with one of the plausible mistakes switched on."""
+    stride, dilation = (1 if ignore == "stride" else stride), (1 if ignore == "dilation" else dilation)
+    padding = "valid" if ignore == "padding" else padding
+    kh, kw, c, f = w.shape
+    (top, bottom), (left, right) = conv.pad_amounts(x.shape[1:3], (kh, kw), (stride,) * 2, padding, (dilation,) * 2)
+    if extra_before:
+        (top, bottom), (left, right) = (bottom, top), (right, left)
+    xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    w = w[::-1, ::-1] if flip else w
+    span_h, span_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
+    oh, ow = (xp.shape[1] - span_h) // stride + 1, (xp.shape[2] - span_w) // stride + 1
+    out = np.zeros((x.shape[0], oh, ow, f) if sum_channels else (x.shape[0], oh, ow, c, f))
+    for n in range(x.shape[0]):
+        for i in range(oh):
+            for j in range(ow):
+                r, col = (i, j) if at_ij else (i * stride, j * stride)
+                window = xp[n, r:r + span_h:dilation, col:col + span_w:dilation]
+                if sum_channels:
+                    out[n, i, j] = np.tensordot(window, w, axes=3)
+                else:
+                    out[n, i, j] = np.einsum("uvc,uvcf->cf", window, w)
+    return out + {"own": b, "none": 0.0, "all": np.sum(b)}[bias]
+
+
 # The wrong implementations of each checker, with the fault its message must name; the contract
 # (tests/test_checker_contract.py) runs every one of them and asks for at least three per checker.
 WRONG = {
@@ -60,6 +88,17 @@ WRONG = {
         (lambda n, k, s=1, p=0, d=1: -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1, "floor it to 3"),   # ceil
         (lambda n, k, s=1, p=0, d=1: (n + 2 * p - d * (k - 1) - 1) / s + 1, "expected the integer"),
         (lambda n, k, s=1, p=0, d=1: None, "returned NoneType"),
+    ]),
+    "conv2d_loop": (l4.check_conv2d_loop, [
+        (partial(_conv_loop, flip=True), "the kernel is flipped"),
+        (partial(_conv_loop, bias="none"), "the bias is missing"),
+        (partial(_conv_loop, bias="all"), "sum of all biases"),
+        (partial(_conv_loop, at_ij=True), "starts at (i*stride, j*stride)"),
+        (partial(_conv_loop, ignore="stride"), "the stride was ignored"),
+        (partial(_conv_loop, ignore="padding"), "the padding was ignored"),
+        (partial(_conv_loop, ignore="dilation"), "the dilation was ignored"),
+        (partial(_conv_loop, extra_before=True), "the odd extra zero after"),
+        (partial(_conv_loop, sum_channels=False), "sum over the input channels too"),
     ]),
     "dilate_kernel": (l4.check_dilate_kernel, [
         (lambda w, d: w, "returned shape (3, 3, 1, 2), expected (5, 5, 1, 2)"),           # no dilation
@@ -92,3 +131,8 @@ def test_output_size_floor_hint_sits_on_a_case_where_floor_matters():
     wrong = [m for m in messages if "WRONG" in m]
     assert wrong and all("floor" in m for m in wrong), messages
     assert any("3.5" in m for m in wrong)
+
+
+def test_conv2d_loop_checker_passes_a_loop_written_as_in_the_lesson():
+    result = l4.check_conv2d_loop(_conv_loop)
+    assert result.passed and result.use is _conv_loop, result.messages

@@ -1,8 +1,8 @@
-"""Checkers for lesson 04 (convolutions): output size, dilated kernels, pooled and flattened
-shapes, receptive fields.
+"""Checkers for lesson 04 (convolutions): output size, conv2d with loops, dilated kernels, pooled
+and flattened shapes, receptive fields.
 
-The references are in :mod:`course_utils.conv`: ``conv_output_size``, ``dilate_kernel``,
-``pool_flatten_shapes`` and ``receptive_field``.
+The references are in :mod:`course_utils.conv`: ``conv_output_size``, ``conv2d_loop``,
+``dilate_kernel``, ``pool_flatten_shapes`` and ``receptive_field``.
 
 Usage::
 
@@ -17,8 +17,24 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, CheckResult, array_problem, as_float_array, run_check
-from course_utils.conv import conv_output_size, dilate_kernel, pool_flatten_shapes, receptive_field
+from course_utils.checks import (
+    Case,
+    CheckResult,
+    array_problem,
+    as_float_array,
+    close,
+    first_fault,
+    run_check,
+)
+from course_utils.conv import (
+    conv2d,
+    conv2d_loop,
+    conv_output_size,
+    dilate_kernel,
+    pad_amounts,
+    pool_flatten_shapes,
+    receptive_field,
+)
 
 
 def _receptive_fields(layers: list[tuple[int, int, int]]) -> list[int]:
@@ -59,6 +75,83 @@ def check_output_size(fn: Callable) -> CheckResult:
     cases = [Case(f"n={n}, k={k}, stride={s}, padding={p}, dilation={d}", (n, k, s, p, d), hint=hints[i])
              for i, (n, k, s, p, d) in enumerate(settings)]
     return run_check("output_size", fn, cases, reference=conv_output_size, diagnose=_output_size_problem)
+
+
+def _conv2d_shape_fault(got_shape: tuple, x: np.ndarray, w: np.ndarray, stride: int, padding: Any,
+                        dilation: int) -> str | None:
+    """Which setting a wrongly shaped output of conv2d ignored, read from the shape alone."""
+    if len(got_shape) == 5:
+        return "sum over the input channels too: each filter gives one output channel"
+    shape_with = {name: conv2d(x, w, None, *setting).shape for name, setting in {
+        "stride": (1, padding, dilation), "padding": (stride, "valid", dilation),
+        "dilation": (stride, padding, 1)}.items()}
+    faults = {"stride": "the stride was ignored: output (i, j) reads the window at (i*stride, j*stride)",
+              "padding": "the padding was ignored: pad the input first (pad_input above)",
+              "dilation": "the dilation was ignored: a window spans d(k-1)+1 pixels, every d-th one used"}
+    for name, shape in shape_with.items():
+        default = {"stride": 1, "padding": "valid", "dilation": 1}[name]
+        if {"stride": stride, "padding": padding, "dilation": dilation}[name] != default and got_shape == shape:
+            return faults[name]
+    return None
+
+
+def _padded(x: np.ndarray, w: np.ndarray, stride: int, padding: Any, dilation: int,
+            extra_before: bool = False) -> np.ndarray:
+    """``x`` padded as conv2d pads it; ``extra_before`` puts an odd "same" zero before (a mistake)."""
+    (top, bottom), (left, right) = pad_amounts(x.shape[1:3], w.shape[:2], (stride,) * 2, padding, (dilation,) * 2)
+    if extra_before:
+        (top, bottom), (left, right) = (bottom, top), (right, left)
+    return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+
+
+def _conv2d_problem(out: Any, x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, padding: Any,
+                    dilation: int) -> str | None:
+    expected = conv2d_loop(x, w, b, stride, padding, dilation)
+    problem = array_problem(out, expected.shape)
+    if problem is not None:
+        got = as_float_array(out)
+        fault = None if got is None else _conv2d_shape_fault(got.shape, x, w, stride, padding, dilation)
+        return problem + (f": {fault}" if fault else " = (N, H_out, W_out, F)")
+    if close(out, expected):
+        return None
+    oh, ow = expected.shape[1:3]
+    faults = [(conv2d(x, w[::-1, ::-1], b, stride, padding, dilation),
+               "the kernel is flipped (true convolution): Conv2D computes cross-correlation, no flip"),
+              (expected - b, "the bias is missing: add b[f] to every output of filter f"),
+              (expected - b + b.sum(), "each output gets the sum of all biases: add only its own filter's b[f]"),
+              (conv2d(_padded(x, w, stride, padding, dilation), w, b, 1, "valid", dilation)[:, :oh, :ow],
+               "the window of output (i, j) starts at (i*stride, j*stride), not at (i, j)")]
+    if dilation > 1:
+        faults.append((conv2d(x, w, b, stride, padding, 1),
+                       "the dilation was ignored: a window spans d(k-1)+1 pixels, every d-th one used"))
+    if padding == "same":
+        faults.append((conv2d(_padded(x, w, stride, padding, dilation, True), w, b, stride, "valid", dilation),
+                       '"same" puts the odd extra zero after (bottom, right), as TensorFlow does'))
+    return first_fault(out, faults) or "wrong values: compare one output by hand with the window it reads"
+
+
+def check_conv2d_loop(fn: Callable) -> CheckResult:
+    """Check ``fn(x, w, b, stride, padding, dilation)``: a convolution layer's forward pass with loops.
+
+    ``x`` is (N, H, W, C), ``w`` (kh, kw, C, F), ``b`` (F,); the result (N, H_out, W_out, F)
+    must match :func:`course_utils.conv.conv2d_loop` (the layout and the arithmetic of Keras'
+    ``Conv2D``). Usage: ``conv2d_loop = check_conv2d_loop(conv2d_loop).use``.
+    """
+    rng = np.random.default_rng(5)
+    settings = [((1, 5, 5, 1), (3, 3), 1, "valid", 1, "one image, one channel: slide the window, sum the products"),
+                ((2, 6, 7, 3), (3, 3), 1, "valid", 1, "sum over kh, kw *and* the C input channels; one bias per filter"),
+                ((2, 8, 8, 2), (3, 3), 2, 1, 1, "pad 1 zero on each side, then step the window by the stride"),
+                ((1, 7, 9, 2), (4, 2), 2, "same", 1, 'a 4x2 kernel: "same" pads unevenly, the extra zero after'),
+                ((2, 9, 9, 1), (3, 3), 1, "same", 2, "dilation 2: the window spans 5 pixels, every 2nd one used"),
+                ((1, 10, 8, 3), (2, 3), 3, "valid", 1, "kh != kw and stride 3: the last pixels may be left out")]
+    cases = []
+    for (n, h, wd, c), (kh, kw), stride, padding, dilation, hint in settings:
+        f = 1 if c == 1 and n == 1 else 4
+        x, w, b = rng.normal(size=(n, h, wd, c)), rng.normal(size=(kh, kw, c, f)), rng.normal(size=f)
+        cases.append(Case(f"x {(n, h, wd, c)}, kernel {kh}x{kw}, {f} filter(s), stride {stride}, "
+                          f"padding {padding!r}, dilation {dilation}", (x, w, b, stride, padding, dilation),
+                          hint=hint))
+    return run_check("conv2d_loop", fn, cases, reference=conv2d_loop, diagnose=_conv2d_problem)
 
 
 def check_dilate_kernel(fn: Callable) -> CheckResult:
