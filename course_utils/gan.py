@@ -362,7 +362,7 @@ def plot_sample_grids(grids: list[np.ndarray], labels: list[str], columns: int =
 DCGAN_GENERATOR_FILE = "dcgan_generator.weights.h5"          # hash, Fréchet distance, coverage in the manifest
 DCGAN_HISTORY_FILE = "dcgan_generator.history.json"          # per-epoch losses, coverage and fixed-z samples
 DCGAN_COMPARISON_FILE = "dcgan_comparison.json"              # tools/compare_dcgan.py: ours vs the TF tutorial
-DCGAN_COMPARISON_LONG_FILE = "dcgan_comparison_long.json"    # the same, a 3x longer budget in CPU seconds
+DCGAN_COMPARISON_LONG_FILE = "dcgan_comparison_long.json"    # the same, about 3x the training, in CPU seconds
 
 
 def dcgan_generator(weights: str | Path | None = "shipped") -> keras.Model:

@@ -17,8 +17,10 @@ It records its rows with ``course_utils.report.record`` (``make bench`` runs it 
 listed in the notebook's ``bench_tools``) and, with ``--update``, writes
 ``course_utils/shipped/dcgan_comparison.json`` (``--output`` names another file) with its manifest entry,
 rewritten after each seed so that the seeds done so far ship; the lesson shows that table. The longer
-budget is a one-off run that the bench does not repeat: ``--seconds 540 --clock cpu --output
-dcgan_comparison_long.json --update`` (``course_utils.gan.DCGAN_COMPARISON_LONG_FILE``).
+budget is a one-off run that the bench does not repeat: ``--seconds 1080 --clock cpu --output
+dcgan_comparison_long.json --update`` (``course_utils.gan.DCGAN_COMPARISON_LONG_FILE``). A process on
+two cores spends up to two CPU seconds per wall second, so 1,080 CPU seconds is about three times
+the short budget's 180 wall seconds; the lesson checks the epochs the tutorial's model reached.
 
 Usage: ``python tools/compare_dcgan.py [--seconds 180] [--clock wall] [--seeds 0 1 2] [--update]``
 (about 2 x seconds x seeds, plus a minute per seed to measure).
