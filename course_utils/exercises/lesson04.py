@@ -77,6 +77,9 @@ def check_output_size(fn: Callable) -> CheckResult:
     return run_check("output_size", fn, cases, reference=conv_output_size, diagnose=_output_size_problem)
 
 
+_DILATION_IGNORED = "the dilation was ignored: a window spans d(k-1)+1 pixels, every d-th one used"
+
+
 def _conv2d_shape_fault(got_shape: tuple, x: np.ndarray, w: np.ndarray, stride: int, padding: Any,
                         dilation: int) -> str | None:
     """Which setting a wrongly shaped output of conv2d ignored, read from the shape alone."""
@@ -87,7 +90,7 @@ def _conv2d_shape_fault(got_shape: tuple, x: np.ndarray, w: np.ndarray, stride: 
         "dilation": (stride, padding, 1)}.items()}
     faults = {"stride": "the stride was ignored: output (i, j) reads the window at (i*stride, j*stride)",
               "padding": "the padding was ignored: pad the input first (pad_input above)",
-              "dilation": "the dilation was ignored: a window spans d(k-1)+1 pixels, every d-th one used"}
+              "dilation": _DILATION_IGNORED}
     for name, shape in shape_with.items():
         default = {"stride": 1, "padding": "valid", "dilation": 1}[name]
         if {"stride": stride, "padding": padding, "dilation": dilation}[name] != default and got_shape == shape:
@@ -123,7 +126,7 @@ def _conv2d_problem(out: Any, x: np.ndarray, w: np.ndarray, b: np.ndarray, strid
                "the window of output (i, j) starts at (i*stride, j*stride), not at (i, j)")]
     if dilation > 1:
         faults.append((conv2d(x, w, b, stride, padding, 1),
-                       "the dilation was ignored: a window spans d(k-1)+1 pixels, every d-th one used"))
+                       _DILATION_IGNORED))
     if padding == "same":
         faults.append((conv2d(_padded(x, w, stride, padding, dilation, True), w, b, stride, "valid", dilation),
                        '"same" puts the odd extra zero after (bottom, right), as TensorFlow does'))
